@@ -1,0 +1,36 @@
+#include "base/log.h"
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+
+namespace tg {
+
+namespace {
+LogLevel level_from_env() {
+  const char* v = std::getenv("TG_LOG_LEVEL");
+  if (!v) return LogLevel::Info;
+  if (!std::strcmp(v, "debug")) return LogLevel::Debug;
+  if (!std::strcmp(v, "warn")) return LogLevel::Warn;
+  if (!std::strcmp(v, "error")) return LogLevel::Error;
+  return LogLevel::Info;
+}
+std::atomic<int>& level_ref() {
+  static std::atomic<int> level{static_cast<int>(level_from_env())};
+  return level;
+}
+}  // namespace
+
+LogLevel log_level() { return static_cast<LogLevel>(level_ref().load()); }
+void set_log_level(LogLevel level) { level_ref().store(static_cast<int>(level)); }
+
+void log_line(LogLevel level, const std::string& message) {
+  static std::mutex mu;
+  static const char* names[] = {"D", "I", "W", "E"};
+  std::lock_guard<std::mutex> lock(mu);
+  std::fprintf(stderr, "[tg %s] %s\n", names[static_cast<int>(level)], message.c_str());
+}
+
+}  // namespace tg

@@ -1,0 +1,30 @@
+// Minimal leveled logging to stderr for the layers that may only use the standard library.
+// The level comes from TG_LOG_LEVEL (debug, info, warn, error; default info).
+#pragma once
+
+#include <string>
+
+#include "base/error.h"
+
+namespace tg {
+
+enum class LogLevel { Debug = 0, Info = 1, Warn = 2, Error = 3 };
+
+LogLevel log_level();
+void set_log_level(LogLevel level);
+void log_line(LogLevel level, const std::string& message);
+
+template <class... Args>
+void log_info(const Args&... args) {
+  if (log_level() <= LogLevel::Info) log_line(LogLevel::Info, cat(args...));
+}
+template <class... Args>
+void log_warn(const Args&... args) {
+  if (log_level() <= LogLevel::Warn) log_line(LogLevel::Warn, cat(args...));
+}
+template <class... Args>
+void log_debug(const Args&... args) {
+  if (log_level() <= LogLevel::Debug) log_line(LogLevel::Debug, cat(args...));
+}
+
+}  // namespace tg

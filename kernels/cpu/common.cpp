@@ -1,0 +1,25 @@
+#include "kernels/cpu/common.h"
+
+namespace tg::cpu {
+
+std::vector<int64_t> contiguous_strides(const Shape& s) {
+  std::vector<int64_t> st(static_cast<size_t>(s.rank()));
+  int64_t acc = 1;
+  for (int i = s.rank() - 1; i >= 0; --i) {
+    st[static_cast<size_t>(i)] = acc;
+    acc *= s.dim(i);
+  }
+  return st;
+}
+
+std::vector<int64_t> broadcast_strides(const Shape& operand, const Shape& out) {
+  std::vector<int64_t> st(static_cast<size_t>(out.rank()), 0);
+  auto own = contiguous_strides(operand);
+  int shift = out.rank() - operand.rank();
+  for (int i = 0; i < operand.rank(); ++i)
+    if (operand.dim(i) != 1 || out.dim(i + shift) == 1)
+      st[static_cast<size_t>(i + shift)] = own[static_cast<size_t>(i)];
+  return st;
+}
+
+}  // namespace tg::cpu

@@ -1,0 +1,87 @@
+#include "runtime/session.h"
+
+#include <algorithm>
+
+#include "base/parallel.h"
+
+namespace tg {
+
+Session::Session(Graph& graph, SessionOptions options) : graph_(graph), options_(options) {
+  if (options_.num_threads > 0) set_num_threads(options_.num_threads);
+}
+
+Session::~Session() = default;
+
+std::vector<Tensor> Session::run(const FeedList& feeds, const std::vector<Output>& fetches,
+                                 const std::vector<Node*>& targets) {
+  // The signature: feeds sorted (their order must not split the cache), fetches, targets.
+  std::vector<int64_t> key;
+  key.reserve(feeds.size() + fetches.size() + targets.size() + 3);
+  std::vector<Output> feed_outputs;
+  for (const auto& [o, t] : feeds) {
+    TG_CHECK(o.node != nullptr && o.node->graph == &graph_, "a feed is not a node of this graph");
+    feed_outputs.push_back(o);
+  }
+  for (const auto& o : fetches)
+    TG_CHECK(o.node != nullptr && o.node->graph == &graph_, "a fetch is not a node of this graph");
+  for (const Node* t : targets)
+    TG_CHECK(t != nullptr && t->graph == &graph_, "a target is not a node of this graph");
+  std::sort(feed_outputs.begin(), feed_outputs.end(), [](const Output& a, const Output& b) {
+    return a.node->id != b.node->id ? a.node->id < b.node->id : a.index < b.index;
+  });
+  for (size_t i = 1; i < feed_outputs.size(); ++i)
+    TG_CHECK(!(feed_outputs[i] == feed_outputs[i - 1]), "'", feed_outputs[i].name(),
+             "' is fed twice");
+  key.push_back(static_cast<int64_t>(feeds.size()));
+  for (const auto& o : feed_outputs) key.push_back(o.node->id * 64 + o.index);
+  key.push_back(-1);
+  for (const auto& o : fetches) key.push_back(o.node->id * 64 + o.index);
+  key.push_back(-2);
+  for (const Node* t : targets) key.push_back(t->id);
+
+  auto it = plans_.find(key);
+  if (it == plans_.end()) {
+    PlanOptions po;
+    po.allocator = options_.allocator;
+    po.placement.soft_placement = options_.soft_placement;
+    po.placement.log_device_placement = options_.log_device_placement;
+    po.fuse_ops = options_.fuse_ops;
+    auto plan = std::make_unique<Plan>(graph_, feed_outputs, fetches, targets, vars_, po);
+    it = plans_.emplace(std::move(key), std::move(plan)).first;
+  }
+  last_plan_ = it->second.get();
+  return it->second->run(feeds, ++run_counter_);
+}
+
+std::vector<Tensor> Session::run(const std::vector<std::pair<std::string, Tensor>>& feeds,
+                                 const std::vector<std::string>& fetches,
+                                 const std::vector<std::string>& targets) {
+  FeedList f;
+  for (const auto& [name, t] : feeds) f.emplace_back(graph_.output_by_name(name), t);
+  std::vector<Output> outs;
+  for (const auto& name : fetches) outs.push_back(graph_.output_by_name(name));
+  std::vector<Node*> ts;
+  for (const auto& name : targets) ts.push_back(graph_.output_by_name(name).node);
+  return run(f, outs, ts);
+}
+
+Tensor Session::variable_value(Output var) {
+  TG_CHECK(var.node && var.node->op == "Variable", "'", var.node ? var.node->name : "?",
+           "' is not a variable");
+  const auto& s = vars_.get(var.node);
+  TG_CHECK(s.initialized, "variable '", var.node->name, "' is not initialized");
+  return s.value.clone();
+}
+
+void Session::set_variable_value(Output var, const Tensor& value) {
+  TG_CHECK(var.node && var.node->op == "Variable", "'", var.node ? var.node->name : "?",
+           "' is not a variable");
+  auto& s = vars_.get(var.node);
+  TG_CHECK(value.dtype() == s.value.dtype() && value.shape() == s.value.shape(), "variable '",
+           var.node->name, "' is ", dtype_name(s.value.dtype()), s.value.shape().to_string(),
+           ", the value is ", dtype_name(value.dtype()), value.shape().to_string());
+  s.value.copy_from(value);
+  s.initialized = true;
+}
+
+}  // namespace tg
