@@ -63,8 +63,10 @@ void register_loss_ops_impl() {
                [](InferContext& c) { rows_of_logits(c, false); },
                [](GradContext& c) -> std::vector<Output> {
                  Output z = c.in(0), x = c.in(1), g = per_row(c.grad());
+                 // softmax * sum(z) - z: exact even when a row of labels does not sum to 1.
+                 Output total = reduce_sum(z, {-1}, true);
                  return {c.needs(0) ? neg(mul(g, log_softmax(x))) : Output{},
-                         mul(g, sub(softmax(x), z))};
+                         mul(g, sub(mul(softmax(x), total), z))};
                }});
   register_op({"SparseSoftmaxCrossEntropyWithLogits",
                [](InferContext& c) { rows_of_logits(c, true); },

@@ -1,0 +1,129 @@
+// The table-driven op test: every op of tests/op_cases.cpp runs through a session on the CPU
+// in float32 and float64 against its naive reference, and every differentiable input's
+// symbolic gradient is compared with central finite differences in float64.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "graph/gradients.h"
+#include "op_cases.h"
+#include "runtime/session.h"
+
+namespace tg::testing {
+namespace {
+
+struct Inputs {
+  std::vector<Output> placeholders;
+  FeedList feeds;
+  std::vector<Ref> refs;
+};
+
+Inputs make_inputs(Graph& g, const OpCase& c, DType float_type, uint32_t seed) {
+  std::mt19937 rng(seed);
+  Inputs in;
+  for (const auto& spec : c.inputs) {
+    int64_t n = spec.shape.num_elements();
+    Ref r{spec.shape, std::vector<double>(static_cast<size_t>(n))};
+    for (auto& v : r.v) {
+      if (spec.ids > 0) {
+        v = static_cast<double>(std::uniform_int_distribution<int64_t>(0, spec.ids - 1)(rng));
+      } else if (spec.is_bool) {
+        v = std::uniform_int_distribution<int>(0, 1)(rng);
+      } else {
+        do v = std::uniform_real_distribution<double>(spec.lo, spec.hi)(rng);
+        while (std::abs(v) < spec.gap);
+        if (float_type == DType::Float32) v = static_cast<float>(v);  // the reference sees what the kernel sees
+      }
+    }
+    DType t = spec.ids > 0 ? (spec.int32 ? DType::Int32 : DType::Int64)
+                           : spec.is_bool ? DType::Bool : float_type;
+    Tensor tensor(t, spec.shape);
+    visit_dtype(t, [&](auto z) {
+      using T = decltype(z);
+      for (int64_t i = 0; i < n; ++i) tensor.data<T>()[i] = static_cast<T>(r.v[static_cast<size_t>(i)]);
+    });
+    Output p = ops::placeholder(g, t, spec.shape);
+    in.placeholders.push_back(p);
+    in.feeds.emplace_back(p, tensor);
+    in.refs.push_back(std::move(r));
+  }
+  return in;
+}
+
+std::vector<double> to_doubles(const Tensor& t) {
+  std::vector<double> r(static_cast<size_t>(t.num_elements()));
+  visit_dtype(t.dtype(), [&](auto z) {
+    using T = decltype(z);
+    for (size_t i = 0; i < r.size(); ++i) r[i] = static_cast<double>(t.data<T>()[i]);
+  });
+  return r;
+}
+
+uint32_t seed_of(const std::string& name) {
+  return static_cast<uint32_t>(std::hash<std::string>()(name) & 0x7fffffff);
+}
+
+class OpTest : public ::testing::TestWithParam<OpCase> {};
+
+TEST_P(OpTest, CpuMatchesNaiveReference) {
+  const OpCase& c = GetParam();
+  for (DType t : {DType::Float32, DType::Float64}) {
+    Graph g;
+    Inputs in = make_inputs(g, c, t, seed_of(c.name));
+    Output out = c.build(in.placeholders);
+    Ref want = c.reference(in.refs);
+    Session sess(g);
+    Tensor got = sess.run(in.feeds, {out})[0];
+    ASSERT_EQ(got.shape(), want.shape) << c.name << " " << dtype_name(t);
+    auto v = to_doubles(got);
+    double tol = t == DType::Float32 ? c.tol32 : 1e-9;
+    for (size_t i = 0; i < v.size(); ++i)
+      ASSERT_NEAR(v[i], want.v[i], tol * (1 + std::abs(want.v[i])))
+          << c.name << " " << dtype_name(t) << " element " << i;
+  }
+}
+
+TEST_P(OpTest, GradientMatchesFiniteDifferences) {
+  const OpCase& c = GetParam();
+  if (c.grad_inputs.empty()) GTEST_SKIP() << c.name << " is not differentiable";
+  Graph g;
+  Inputs in = make_inputs(g, c, DType::Float64, seed_of(c.name));
+  Output out = c.build(in.placeholders);
+  ASSERT_TRUE(is_floating(out.dtype()));
+  // loss = sum(out * w) with fixed random weights, so every output element matters differently.
+  std::mt19937 rng(7);
+  Tensor w(DType::Float64, out.shape());
+  for (auto& x : w.flat<double>()) x = std::uniform_real_distribution<double>(0.5, 1.5)(rng);
+  Output loss = ops::reduce_sum(ops::mul(out, ops::constant(g, w)));
+  std::vector<Output> xs;
+  for (int k : c.grad_inputs) xs.push_back(in.placeholders[static_cast<size_t>(k)]);
+  auto grads = gradients({loss}, xs);
+  Session sess(g);
+  for (size_t gi = 0; gi < xs.size(); ++gi) {
+    ASSERT_TRUE(grads[gi]) << c.name << ": no gradient for input " << c.grad_inputs[gi];
+    auto symbolic = to_doubles(sess.run(in.feeds, {grads[gi]})[0]);
+    size_t k = static_cast<size_t>(c.grad_inputs[gi]);
+    Tensor x = in.feeds[k].second;
+    ASSERT_EQ(symbolic.size(), static_cast<size_t>(x.num_elements()));
+    for (int64_t i = 0; i < x.num_elements(); ++i) {
+      const double h = 1e-6, x0 = x.data<double>()[i];
+      FeedList feeds = in.feeds;
+      Tensor shifted = x.clone();
+      feeds[k].second = shifted;
+      shifted.data<double>()[i] = x0 + h;
+      double up = sess.run(feeds, {loss})[0].scalar_as_double();
+      shifted.data<double>()[i] = x0 - h;
+      double down = sess.run(feeds, {loss})[0].scalar_as_double();
+      double numeric = (up - down) / (2 * h);
+      ASSERT_NEAR(symbolic[static_cast<size_t>(i)], numeric, 1e-6 + 1e-5 * std::abs(numeric))
+          << c.name << ": d loss / d input " << k << " element " << i;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllOps, OpTest, ::testing::ValuesIn(all_op_cases()),
+                         [](const ::testing::TestParamInfo<OpCase>& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace tg::testing
