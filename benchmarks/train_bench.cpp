@@ -1,0 +1,105 @@
+// Training throughput of a named MLP workload on the CPU, for the benchmark harness: prints
+// one JSON line with samples per second. Also measures the oneDNN matrix-product ceiling.
+//   tg_train_bench --workload taxi-S [--batch 512] [--seconds 5] [--threads 1]
+//   tg_train_bench --gemm 1024 [--threads 2]
+#include <CLI/CLI.hpp>
+#include <oneapi/dnnl/dnnl.h>
+
+#include <chrono>
+#include <cstdio>
+#include <random>
+
+#include "base/parallel.h"
+#include "graph/ops.h"
+#include "runtime/session.h"
+#include "workloads.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+// Runs f repeatedly for about `seconds` after a warm-up; returns seconds per call.
+template <class F>
+double time_per_call(double seconds, F f) {
+  for (int i = 0; i < 3; ++i) f();
+  int64_t n = 0;
+  auto start = Clock::now();
+  while (seconds_since(start) < seconds) {
+    f();
+    ++n;
+  }
+  return seconds_since(start) / static_cast<double>(n);
+}
+
+int run_gemm(int64_t n, double seconds) {
+  std::vector<float> a(static_cast<size_t>(n * n), 0.5f), b(a), c(a);
+  double t = time_per_call(seconds, [&] {
+    dnnl_sgemm('N', 'N', n, n, n, 1.f, a.data(), n, b.data(), n, 0.f, c.data(), n);
+  });
+  std::printf("{\"gemm_n\": %ld, \"gflops\": %.1f, \"threads\": %d}\n", static_cast<long>(n),
+              2.0 * n * n * n / t / 1e9, tg::num_threads());
+  return 0;
+}
+
+int run_train(const std::string& name, int64_t batch, double seconds) {
+  using namespace tg;
+  bench::Workload w = bench::workload(name);
+  if (batch > 0) w.batch = batch;
+  Graph g;
+  bench::MlpGraph m = bench::build_mlp(g, w);
+  Session sess(g);
+  sess.run(m.init);
+  std::mt19937 rng(1);
+  std::normal_distribution<float> normal;
+  Tensor x(DType::Float32, {w.batch, w.layers.front()});
+  for (auto& v : x.flat<float>()) v = normal(rng);
+  Tensor y;
+  if (w.softmax) {
+    y = Tensor(DType::Int64, {w.batch});
+    for (auto& v : y.flat<int64_t>()) v = static_cast<int64_t>(rng() % static_cast<uint32_t>(w.layers.back()));
+  } else {
+    y = Tensor(DType::Float32, {w.batch, w.layers.back()});
+    for (auto& v : y.flat<float>()) v = normal(rng);
+  }
+  FeedList feeds{{m.x, x}, {m.y, y}};
+  double t = time_per_call(seconds, [&] { sess.run(feeds, {}, {m.train}); });
+  double loss = sess.run(feeds, {m.loss})[0].scalar_as_double();
+  double sps = static_cast<double>(w.batch) / t;
+  std::printf("{\"engine\": \"tensorgraph\", \"workload\": \"%s\", \"batch\": %ld, \"threads\": %d, "
+              "\"ms_per_step\": %.4f, \"samples_per_s\": %.1f, \"gflops\": %.2f, \"loss\": %.5f}\n",
+              w.name.c_str(), static_cast<long>(w.batch), num_threads(), t * 1e3, sps,
+              sps * w.train_flops_per_sample() / 1e9, loss);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"tensorgraph training benchmark"};
+  std::string workload;
+  int64_t batch = 0, gemm = 0;
+  double seconds = 5;
+  int threads = 0;
+  app.add_option("--workload", workload, "taxi-S, taxi-L, digits-M or wide");
+  app.add_option("--batch", batch, "batch size (default: the workload's)");
+  app.add_option("--gemm", gemm, "measure the oneDNN sgemm rate at n x n x n instead");
+  app.add_option("--seconds", seconds, "time to measure");
+  app.add_option("--threads", threads, "intra-op threads (0 = all cores)");
+  CLI11_PARSE(app, argc, argv);
+  tg::set_num_threads(threads);
+  try {
+    if (gemm > 0) return run_gemm(gemm, seconds);
+    if (workload.empty()) {
+      std::fprintf(stderr, "give --workload or --gemm\n");
+      return 2;
+    }
+    return run_train(workload, batch, seconds);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what tensorgraph needs to build and test on a fresh Debian 12 machine, then
+# configures and builds it in build/. Safe to run again: it installs only what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(cmake ninja-build g++ ccache libdnnl-dev libgtest-dev libbenchmark-dev
+          nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev libfast-float-dev)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "tensorgraph: installing ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+BUILD_DIR="${TG_BUILD_DIR:-build}"
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release ${TG_CMAKE_ARGS:-} >/dev/null
+cmake --build "$BUILD_DIR" --parallel "$(nproc)"
