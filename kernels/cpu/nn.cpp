@@ -146,6 +146,22 @@ void bias_add(const KernelContext& c) {
   });
 }
 
+// A primitive reading input 0 and writing output 0, both laid out as md.
+CachedPrimitive src_dst_primitive(dnnl::primitive prim, const memory::desc& md) {
+  CachedPrimitive cp;
+  cp.prim = std::move(prim);
+  cp.mem[0] = memory(md, dnnl_engine(), nullptr);
+  cp.mem[1] = memory(md, dnnl_engine(), nullptr);
+  cp.args[0] = DNNL_ARG_SRC;
+  cp.args[1] = DNNL_ARG_DST;
+  cp.n = 2;
+  return cp;
+}
+void run_src_dst(CachedPrimitive& p, const KernelContext& c) {
+  void* h[2] = {c.in(0).raw(), c.out().raw()};
+  run_cached(p, h);
+}
+
 template <class T, Act A>
 void activation(const KernelContext& c) {
   double alpha = c.attrs.get_or<double>("alpha", 0.2);
@@ -158,17 +174,9 @@ void activation(const KernelContext& c) {
             dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_inference, dnnl_alg(A), md,
                                         dnnl_alpha(A, alpha), 0.f),
             dnnl_engine());
-        CachedPrimitive cp;
-        cp.prim = dnnl::eltwise_forward(pd);
-        cp.mem[0] = memory(md, dnnl_engine(), nullptr);
-        cp.mem[1] = memory(md, dnnl_engine(), nullptr);
-        cp.args[0] = DNNL_ARG_SRC;
-        cp.args[1] = DNNL_ARG_DST;
-        cp.n = 2;
-        return cp;
+        return src_dst_primitive(dnnl::eltwise_forward(pd), md);
       });
-      void* h[2] = {c.in(0).raw(), c.out().raw()};
-      run_cached(p, h);
+      run_src_dst(p, c);
       return;
     }
   }
@@ -213,17 +221,9 @@ void softmax(const KernelContext& c) {
                                          Log ? algorithm::softmax_log : algorithm::softmax_accurate,
                                          md, md, 1),
           dnnl_engine());
-      CachedPrimitive cp;
-      cp.prim = dnnl::softmax_v2_forward(pd);
-      cp.mem[0] = memory(md, dnnl_engine(), nullptr);
-      cp.mem[1] = memory(md, dnnl_engine(), nullptr);
-      cp.args[0] = DNNL_ARG_SRC;
-      cp.args[1] = DNNL_ARG_DST;
-      cp.n = 2;
-      return cp;
+      return src_dst_primitive(dnnl::softmax_v2_forward(pd), md);
     });
-    void* h[2] = {c.in(0).raw(), c.out().raw()};
-    run_cached(p, h);
+    run_src_dst(p, c);
   } else {
     const T* x = c.in(0).data<T>();
     T* out = c.out().data<T>();
