@@ -1,0 +1,152 @@
+// CSV decoding and the malformed-file cases: each gives its error naming file, line and column,
+// or is skipped and counted.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "data/dataset.h"
+
+namespace tg::data {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string temp_file(const std::string& name, const std::string& content) {
+  fs::path dir = fs::temp_directory_path() / "tg_csv_test";
+  fs::create_directories(dir);
+  std::string path = (dir / name).string();
+  std::ofstream(path, std::ios::binary) << content;
+  return path;
+}
+
+CsvSchema abc_schema() {
+  return CsvSchema({{"a", DType::Float32}, {"b", DType::Int32}, {"c", DType::String}});
+}
+
+std::vector<Batch> read_all(DatasetOptions o, CsvSchema schema) {
+  CsvDataset ds(std::move(o), std::move(schema));
+  auto it = ds.iterate();
+  std::vector<Batch> out;
+  while (auto b = it->next()) out.push_back(std::move(*b));
+  return out;
+}
+
+TEST(Csv, SplitsQuotedFields) {
+  std::vector<std::string_view> f;
+  std::string scratch;
+  ASSERT_TRUE(split_fields(R"(1,"a, b","say ""hi""",)", f, scratch));
+  ASSERT_EQ(f.size(), 4u);
+  EXPECT_EQ(f[1], "a, b");
+  EXPECT_EQ(f[2], "say \"hi\"");
+  EXPECT_EQ(f[3], "");
+  EXPECT_FALSE(split_fields(R"(1,"open)", f, scratch));
+}
+
+TEST(Csv, DefaultsFillEmptyFields) {
+  CsvSchema s({{"x", DType::Float64, "2.5"}, {"n", DType::Int64, "-1"}, {"s", DType::String, "none"}});
+  Row r = s.make_row();
+  std::string scratch;
+  EXPECT_EQ(s.decode(",,", r, scratch), "");
+  EXPECT_EQ(r.real[0], 2.5);
+  EXPECT_EQ(r.integer[1], -1);
+  EXPECT_EQ(r.text[2], "none");
+  EXPECT_EQ(s.decode("1e3, 7 ,abc", r, scratch), "");
+  EXPECT_EQ(r.real[0], 1000);
+  EXPECT_EQ(r.integer[1], 7);
+  EXPECT_THROW(CsvSchema({{"x", DType::Float32, "many"}}), Error);
+}
+
+TEST(Csv, HandlesCrlfBomMissingNewlineAndQuotedNewlines) {
+  std::string path = temp_file("odd.csv", "\xEF\xBB\xBF" "x,s\r\n1,\"two\nlines\"\r\n\r\n3,plain");
+  DatasetOptions o;
+  o.files = {path};
+  o.header = true;
+  o.batch_size = 10;
+  auto batches = read_all(o, CsvSchema({{"x", DType::Int64}, {"s", DType::String}}));
+  ASSERT_EQ(batches.size(), 1u);
+  EXPECT_EQ(batches[0].rows, 2);
+  EXPECT_EQ(batches[0]["x"].to_vector<int64_t>(), (std::vector<int64_t>{1, 3}));
+  EXPECT_EQ(batches[0]["s"].data<std::string>()[0], "two\nlines");
+  EXPECT_EQ(batches[0]["s"].data<std::string>()[1], "plain");
+}
+
+TEST(Csv, ColumnNamesFromTheHeader) {
+  std::string path = temp_file("named.csv", "fare,distance\n5.5,1.2\n7.0,2.0\n");
+  DatasetOptions o;
+  o.files = {path};
+  o.header = true;
+  auto batches = read_all(o, CsvSchema());
+  ASSERT_EQ(batches.size(), 1u);
+  EXPECT_EQ(batches[0].names, (std::vector<std::string>{"fare", "distance"}));
+  EXPECT_EQ(batches[0]["distance"].to_vector<float>(), (std::vector<float>{1.2f, 2.0f}));
+}
+
+struct Malformed {
+  const char* file;
+  const char* error;  // expected in the message, after "<file>:<line>: "
+  int line;
+  int64_t good_rows;
+};
+
+class MalformedCsv : public ::testing::TestWithParam<Malformed> {};
+
+TEST_P(MalformedCsv, StopsWithFileLineAndColumn) {
+  const Malformed& m = GetParam();
+  std::string path = std::string(TG_TEST_DATA_DIR) + "/malformed/" + m.file;
+  DatasetOptions o;
+  o.files = {path};
+  o.batch_size = 1;
+  try {
+    read_all(o, abc_schema());
+    FAIL() << m.file << " was accepted";
+  } catch (const Error& e) {
+    std::string want = std::string(m.file) + ":" + std::to_string(m.line) + ": " + m.error;
+    EXPECT_NE(std::string(e.what()).find(want), std::string::npos) << e.what();
+  }
+}
+
+TEST_P(MalformedCsv, SkipsAndCountsWhenAsked) {
+  const Malformed& m = GetParam();
+  DatasetOptions o;
+  o.files = {std::string(TG_TEST_DATA_DIR) + "/malformed/" + m.file};
+  o.bad_rows = BadRows::Skip;
+  o.batch_size = 100;
+  std::vector<EpochStats> seen;
+  o.on_epoch_end = [&](const EpochStats& s) { seen.push_back(s); };
+  auto batches = read_all(o, abc_schema());
+  int64_t rows = 0;
+  for (auto& b : batches) rows += b.rows;
+  EXPECT_EQ(rows, m.good_rows);
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].bad_rows, 1);
+  EXPECT_EQ(seen[0].rows, m.good_rows);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Files, MalformedCsv,
+    ::testing::Values(Malformed{"wrong_field_count.csv", "expected 3 fields, found 2", 3, 2},
+                      Malformed{"unparsable_number.csv", "column 2 (b): cannot parse 'x7' as int32", 2, 1},
+                      Malformed{"non_finite.csv", "column 1 (a): 'inf' is not a finite number", 2, 2},
+                      Malformed{"unterminated_quote.csv", "unterminated quoted field", 2, 1},
+                      Malformed{"empty_without_default.csv", "column 2 (b): empty field and no default", 2, 1},
+                      Malformed{"int32_overflow.csv", "column 2 (b): 99999999999 does not fit int32", 2, 1}),
+    [](const ::testing::TestParamInfo<Malformed>& i) {
+      std::string n = i.param.file;
+      return n.substr(0, n.find('.'));
+    });
+
+TEST(Csv, MissingFilesAndEmptyGlobsAreNamed) {
+  DatasetOptions o;
+  o.files = {"/nonexistent/taxi-train*"};
+  try {
+    CsvDataset ds(o, abc_schema());
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("'/nonexistent/taxi-train*' matches no file"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace tg::data
