@@ -45,7 +45,27 @@ def main():
     p.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     p.add_argument("--workloads", nargs="+", default=["taxi-S", "taxi-L", "digits-M", "wide"])
     p.add_argument("--out", default=os.path.join(HERE, "results"))
+    p.add_argument("--sections", nargs="+", default=["train", "csv"], choices=["train", "csv"])
     a = p.parse_args()
+    m = machine()
+    os.makedirs(a.out, exist_ok=True)
+    report = {"machine": m}
+    lines = [f"# CPU benchmarks", "",
+             f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB; oneDNN {m['onednn']}, "
+             f"PyTorch {m['pytorch']}; measured {m['date']}. Every figure below comes from one run of "
+             "`benchmarks/run_cpu.sh`.", ""]
+    if "train" in a.sections:
+        lines += train_section(a, report)
+    if "csv" in a.sections:
+        lines += csv_section(a, report)
+    with open(os.path.join(a.out, "cpu.json"), "w") as f:
+        json.dump(report, f, indent=2)
+    with open(os.path.join(a.out, "cpu.md"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+def train_section(a, report):
     bench = os.path.join(a.build, "benchmarks", "tg_train_bench")
     peer = os.path.join(HERE, "peers", "torch_train.py")
     s = str(a.seconds)
@@ -65,13 +85,9 @@ def main():
                   f"pytorch {torch_r['samples_per_s']:>12,.0f}/s  ratio {ours['ratio_to_peer']:.2f}",
                   flush=True)
 
-    m = machine()
-    os.makedirs(a.out, exist_ok=True)
-    with open(os.path.join(a.out, "cpu.json"), "w") as f:
-        json.dump({"machine": m, "gemm_ceiling_gflops": ceilings, "results": rows}, f, indent=2)
-    lines = [f"# CPU training throughput", "",
-             f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB; oneDNN {m['onednn']}, "
-             f"{m['pytorch'].join(['PyTorch ', ''])}; measured {m['date']}.", "",
+    report["gemm_ceiling_gflops"] = ceilings
+    report["training"] = rows
+    lines = ["## Training throughput", "",
              "Ceiling: oneDNN sgemm at 1024 x 1024 x 1024, measured in the same run: " +
              ", ".join(f"{v:.0f} GFLOP/s on {k} thread{'s' if k > 1 else ''}" for k, v in ceilings.items()) + ".",
              "Training FLOPs per sample are taken as 6 x weights.", "",
@@ -82,9 +98,36 @@ def main():
         lines.append(f"| {r['workload']} | {r['batch']} | {r['threads']} | {r['engine']} | "
                      f"{r['samples_per_s']:,.0f} | {r['ms_per_step']:.3f} | {r['gflops']:.1f} | "
                      f"{100 * r['fraction_of_ceiling']:.0f}% | {ratio} |")
-    with open(os.path.join(a.out, "cpu.md"), "w") as f:
-        f.write("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    return lines + [""]
+
+
+def csv_section(a, report):
+    data = os.path.join(a.build, "bench-data")
+    os.makedirs(data, exist_ok=True)
+    tg = os.path.join(a.build, "tools", "tg")
+    small, big = os.path.join(data, "taxi-2m.csv"), os.path.join(data, "taxi-18m.csv")
+    for path, rows in ((small, 2_000_000), (big, 18_000_000)):
+        if not os.path.exists(path):
+            subprocess.run([tg, "generate-taxi", "--rows", str(rows), "--output", path], check=True,
+                           capture_output=True)
+    bench = os.path.join(a.build, "benchmarks", "tg_csv_bench")
+    ours = run_json([bench, "--file", small])
+    out = subprocess.run([sys.executable, os.path.join(HERE, "peers", "csv_peers.py"), "--file", small],
+                         check=True, capture_output=True, text=True).stdout
+    peers = [json.loads(line) for line in out.strip().splitlines()]
+    stream = run_json([bench, "--file", big, "--shuffle_buffer", "10000", "--prefetch", "2"])
+    report["csv"] = {"parse": [ours] + peers, "stream": stream}
+    lines = ["## CSV pipeline", "",
+             f"Parsing the 7 taxi columns of a generated {ours['file_mb']:.0f} MB file into numbers on one core "
+             "(tensorgraph: the whole dataset pipeline with no prefetch thread, batches of 8192).", "",
+             "| engine | MB/s | seconds | tensorgraph speed-up |", "|---|---|---|---|"]
+    for r in [ours] + peers:
+        lines.append(f"| {r['engine']} | {r['mb_per_s']:.0f} | {r['seconds']:.2f} | "
+                     f"{ours['mb_per_s'] / r['mb_per_s']:.1f}x |")
+    lines += ["", f"Streaming a {stream['file_mb']:.0f} MB file with a 10,000-row shuffle buffer and 2 prefetched "
+              f"batches: {stream['mb_per_s']:.0f} MB/s, peak resident memory {stream['peak_rss_mb']:.0f} MB "
+              f"for the whole process.", ""]
+    return lines
 
 
 if __name__ == "__main__":

@@ -48,6 +48,7 @@ class CsvSchema {
   std::string decode(std::string_view line, Row& row, std::string& scratch) const;
 
  private:
+  std::string decode_field(int f, std::string_view v, Row& row) const;
   std::vector<ColumnSpec> columns_;
   std::vector<int> file_to_column_;  // for each field of a record: its column
   int num_file_columns_ = 0;

@@ -4,7 +4,9 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <cmath>
 #include <fstream>
+#include <random>
 
 #include "data/dataset.h"
 
@@ -56,6 +58,28 @@ TEST(Csv, DefaultsFillEmptyFields) {
   EXPECT_EQ(r.real[0], 1000);
   EXPECT_EQ(r.integer[1], 7);
   EXPECT_THROW(CsvSchema({{"x", DType::Float32, "many"}}), Error);
+}
+
+TEST(Csv, NumbersParseExactlyLikeStrtod) {
+  CsvSchema s({{"x", DType::Float64}, {"y", DType::Float64}});
+  Row r = s.make_row();
+  std::string scratch;
+  std::mt19937_64 rng(3);
+  const char* forms[] = {"%.6f", "%.2f", "%.0f", "%.15g", "%.17g", "%g", "%.3e"};
+  for (int i = 0; i < 20000; ++i) {
+    double v = std::uniform_real_distribution<double>(-200, 200)(rng) * std::pow(10.0, static_cast<double>(rng() % 12) - 6);
+    char a[64], b[64];
+    std::snprintf(a, sizeof a, forms[i % 7], v);
+    std::snprintf(b, sizeof b, forms[(i + 3) % 7], -v);
+    ASSERT_EQ(s.decode(std::string(a) + "," + b, r, scratch), "") << a << "," << b;
+    ASSERT_EQ(r.real[0], std::strtod(a, nullptr)) << a;
+    ASSERT_EQ(r.real[1], std::strtod(b, nullptr)) << b;
+  }
+  for (const char* bad : {"-,1", ".,1", "1.2.3,1", "1-2,1", "0x10,1", "1 2,1"})
+    EXPECT_NE(s.decode(bad, r, scratch), "") << bad;
+  EXPECT_EQ(s.decode(" 7.5 ,.5", r, scratch), "");
+  EXPECT_EQ(r.real[0], 7.5);
+  EXPECT_EQ(r.real[1], 0.5);
 }
 
 TEST(Csv, HandlesCrlfBomMissingNewlineAndQuotedNewlines) {
