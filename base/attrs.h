@@ -13,8 +13,8 @@
 
 namespace tg {
 
-using AttrValue = std::variant<int64_t, double, bool, std::string, std::vector<int64_t>, DType,
-                               Shape, Tensor>;
+using AttrValue = std::variant<int64_t, double, bool, std::string, std::vector<int64_t>,
+                               std::vector<double>, std::vector<std::string>, DType, Shape, Tensor>;
 
 class Attrs {
  public:

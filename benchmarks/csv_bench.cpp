@@ -3,6 +3,7 @@
 //   tg_csv_bench --file taxi.csv [--shuffle_buffer 10000] [--prefetch 0]
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -17,6 +18,13 @@ double peak_rss_mb() {
   while (std::getline(status, line))
     if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
   return -1;
+}
+
+// CPU time of all the process's threads, for throughput per core.
+double cpu_seconds() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
 }
 
 int main(int argc, char** argv) {
@@ -44,6 +52,7 @@ int main(int argc, char** argv) {
                                 {"passengers", tg::DType::Float32},
                                 {"key", tg::DType::Int64}}));
     auto start = std::chrono::steady_clock::now();
+    double cpu_start = cpu_seconds();
     auto it = ds.iterate();
     int64_t rows = 0;
     double checksum = 0;
@@ -52,11 +61,12 @@ int main(int argc, char** argv) {
       checksum += (*b)["fare_amount"].data<float>()[0];
     }
     double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    double cpu = cpu_seconds() - cpu_start;
     double mb = static_cast<double>(it->epoch_stats().at(0).bytes) / 1e6;
     std::printf("{\"engine\": \"tensorgraph\", \"file_mb\": %.1f, \"rows\": %ld, \"seconds\": %.3f, "
-                "\"mb_per_s\": %.1f, \"peak_rss_mb\": %.1f, \"shuffle_buffer\": %ld, \"prefetch\": %d, "
+                "\"mb_per_s\": %.1f, \"cpu_seconds\": %.3f, \"mb_per_cpu_s\": %.1f, \"peak_rss_mb\": %.1f, \"shuffle_buffer\": %ld, \"prefetch\": %d, "
                 "\"checksum\": %.2f}\n",
-                mb, static_cast<long>(rows), s, mb / s, peak_rss_mb(),
+                mb, static_cast<long>(rows), s, mb / s, cpu, mb / cpu, peak_rss_mb(),
                 static_cast<long>(shuffle_buffer), prefetch, checksum);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());

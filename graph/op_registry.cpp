@@ -15,6 +15,7 @@ void register_array_ops();
 void register_state_ops();
 void register_loss_ops();
 void register_training_ops();
+void register_feature_ops();
 
 namespace {
 std::unordered_map<std::string, OpDef>& table() {
@@ -31,6 +32,7 @@ void ensure_registered() {
     register_state_ops();
     register_loss_ops();
     register_training_ops();
+    register_feature_ops();
   });
 }
 std::string describe_inputs(const std::vector<DType>& t, const std::vector<Shape>& s) {

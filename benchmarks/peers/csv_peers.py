@@ -12,9 +12,15 @@ NAMES = ["fare_amount", "pickuplon", "pickuplat", "dropofflon", "dropofflat", "p
 
 
 def timed(fn):
-    start = time.perf_counter()
-    result = fn()
-    return time.perf_counter() - start, result
+    """Best of three: wall seconds, CPU seconds of all threads, and the result."""
+    best = None
+    for _ in range(3):
+        start, cpu = time.perf_counter(), time.process_time()
+        result = fn()
+        t = (time.perf_counter() - start, time.process_time() - cpu, result)
+        if best is None or t[0] < best[0]:
+            best = t
+    return best
 
 
 def main():
@@ -24,12 +30,14 @@ def main():
     mb = os.path.getsize(a.file) / 1e6
     dtypes = {n: np.float32 for n in NAMES[:-1]}
     dtypes["key"] = np.int64
-    t, df = timed(lambda: pd.read_csv(a.file, header=None, names=NAMES, dtype=dtypes, engine="c"))
-    print(json.dumps({"engine": f"pandas {pd.__version__} read_csv", "file_mb": round(mb, 1),
-                      "rows": len(df), "seconds": round(t, 3), "mb_per_s": round(mb / t, 1)}))
-    t, arr = timed(lambda: np.loadtxt(a.file, delimiter=",", dtype=np.float64))
-    print(json.dumps({"engine": f"numpy {np.__version__} loadtxt", "file_mb": round(mb, 1),
-                      "rows": len(arr), "seconds": round(t, 3), "mb_per_s": round(mb / t, 1)}))
+    runs = [(f"pandas {pd.__version__} read_csv",
+             lambda: pd.read_csv(a.file, header=None, names=NAMES, dtype=dtypes, engine="c")),
+            (f"numpy {np.__version__} loadtxt", lambda: np.loadtxt(a.file, delimiter=",", dtype=np.float64))]
+    for name, fn in runs:
+        t, cpu, data = timed(fn)
+        print(json.dumps({"engine": name, "file_mb": round(mb, 1), "rows": len(data),
+                          "seconds": round(t, 3), "mb_per_s": round(mb / t, 1),
+                          "cpu_seconds": round(cpu, 3), "mb_per_cpu_s": round(mb / cpu, 1)}))
 
 
 if __name__ == "__main__":
