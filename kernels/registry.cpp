@@ -16,6 +16,7 @@ void register_array_kernels();
 void register_state_kernels();
 void register_loss_kernels();
 void register_training_kernels();
+void register_feature_kernels();
 }  // namespace cpu
 
 namespace {
@@ -36,6 +37,7 @@ void ensure_registered() {
     cpu::register_state_kernels();
     cpu::register_loss_kernels();
     cpu::register_training_kernels();
+    cpu::register_feature_kernels();
   });
 }
 }  // namespace

@@ -1,0 +1,101 @@
+// CPU kernels of the feature-column family: bucketing, vocabulary lookup, hashing, crosses.
+#include <algorithm>
+#include <string>
+
+#include "kernels/cpu/common.h"
+
+namespace tg::cpu {
+
+namespace {
+
+// 64-bit FNV-1a: stable across runs and machines, unlike std::hash, so that a model exported
+// here hashes categories the same way wherever it is served.
+uint64_t fnv1a(const char* p, size_t n, uint64_t h = 1469598103934665603ull) {
+  for (size_t i = 0; i < n; ++i) {
+    h ^= static_cast<unsigned char>(p[i]);
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+// The text of element i of a string or integer tensor.
+std::string text_of(const Tensor& t, int64_t i) {
+  if (t.dtype() == DType::String) return t.data<std::string>()[i];
+  if (t.dtype() == DType::Int32) return std::to_string(t.data<int32_t>()[i]);
+  return std::to_string(t.data<int64_t>()[i]);
+}
+
+template <class T>
+void bucketize(const KernelContext& c) {
+  const auto& b = c.attrs.get<std::vector<double>>("boundaries");
+  const T* x = c.in(0).data<T>();
+  int64_t* out = c.out().data<int64_t>();
+  for (int64_t i = 0; i < c.out().num_elements(); ++i)
+    out[i] = std::upper_bound(b.begin(), b.end(), static_cast<double>(x[i])) - b.begin();
+}
+
+void vocabulary_lookup(const KernelContext& c) {
+  const auto& vocab = c.attrs.get<std::vector<std::string>>("sorted_vocabulary");
+  const auto& index = c.attrs.get<std::vector<int64_t>>("sorted_index");
+  int64_t oov = c.attrs.get<int64_t>("num_oov_buckets"), size = c.attrs.get<int64_t>("vocabulary_size");
+  int64_t* out = c.out().data<int64_t>();
+  for (int64_t i = 0; i < c.out().num_elements(); ++i) {
+    std::string v = text_of(c.in(0), i);
+    auto it = std::lower_bound(vocab.begin(), vocab.end(), v);
+    if (it != vocab.end() && *it == v) {
+      out[i] = index[static_cast<size_t>(it - vocab.begin())];
+    } else {
+      TG_CHECK(oov > 0, "'", v, "' is not in the vocabulary and there are no out-of-vocabulary buckets");
+      out[i] = size + static_cast<int64_t>(fnv1a(v.data(), v.size()) % static_cast<uint64_t>(oov));
+    }
+  }
+}
+
+void hash_bucket(const KernelContext& c) {
+  uint64_t n = static_cast<uint64_t>(c.attrs.get<int64_t>("num_buckets"));
+  int64_t* out = c.out().data<int64_t>();
+  for (int64_t i = 0; i < c.out().num_elements(); ++i) {
+    std::string v = text_of(c.in(0), i);
+    out[i] = static_cast<int64_t>(fnv1a(v.data(), v.size()) % n);
+  }
+}
+
+void cross_hash(const KernelContext& c) {
+  uint64_t n = static_cast<uint64_t>(c.attrs.get<int64_t>("num_buckets"));
+  int64_t* out = c.out().data<int64_t>();
+  for (int64_t i = 0; i < c.out().num_elements(); ++i) {
+    uint64_t h = 1469598103934665603ull;
+    for (const Tensor* t : c.inputs) {
+      int64_t id = t->data<int64_t>()[i];
+      h = fnv1a(reinterpret_cast<const char*>(&id), sizeof id, h);
+    }
+    out[i] = static_cast<int64_t>(h % n);
+  }
+}
+
+template <class T>
+void check_ids(const KernelContext& c) {
+  int64_t n = c.attrs.get<int64_t>("num_buckets"), dflt = c.attrs.get<int64_t>("default_value");
+  const T* x = c.in(0).data<T>();
+  int64_t* out = c.out().data<int64_t>();
+  for (int64_t i = 0; i < c.out().num_elements(); ++i) {
+    int64_t id = static_cast<int64_t>(x[i]);
+    if (id < 0 || id >= n) {
+      TG_CHECK(dflt >= 0, "id ", id, " is outside [0, ", n, ") and there is no default");
+      id = dflt;
+    }
+    out[i] = id;
+  }
+}
+
+}  // namespace
+
+void register_feature_kernels() {
+  reg<float, double, int32_t, int64_t>("Bucketize", [](auto z) -> KernelFn { return &bucketize<decltype(z)>; });
+  reg<std::string, int32_t, int64_t>("VocabularyLookup", [](auto) -> KernelFn { return &vocabulary_lookup; });
+  reg<std::string, int32_t, int64_t>("HashBucket", [](auto) -> KernelFn { return &hash_bucket; });
+  register_kernel("CrossHash", DeviceType::CPU, DType::Int64, &cross_hash);
+  reg<int32_t, int64_t>("CheckIds", [](auto z) -> KernelFn { return &check_ids<decltype(z)>; });
+}
+
+}  // namespace tg::cpu
