@@ -29,19 +29,24 @@ Node* Optimizer::minimize(Output loss, std::vector<Output> var_list) {
   return apply_gradients(gv);
 }
 
-Node* Optimizer::apply_gradients(const std::vector<std::pair<Output, Output>>& grads_and_vars) {
+std::vector<Node*> Optimizer::update_ops(const std::vector<std::pair<Output, Output>>& grads_and_vars) {
   TG_CHECK(!grads_and_vars.empty(), name_, ": nothing to apply");
   Graph& g = grads_and_vars[0].second.graph();
-  Output step = g.global_step();
+  g.global_step();  // created before any slot, outside the optimizer's scope
   std::vector<Node*> updates;
-  {
-    auto scope = g.name_scope(name_);
-    for (const auto& [grad, var] : grads_and_vars) {
-      Output lr = lr_.dtype() == var.dtype() ? lr_ : ops::cast(lr_, var.dtype());
-      auto dev = g.device(var.node->device);  // updates run where the variable lives
-      updates.push_back(apply(var, grad, lr).node);
-    }
+  auto scope = g.name_scope(name_);
+  for (const auto& [grad, var] : grads_and_vars) {
+    Output lr = lr_.dtype() == var.dtype() ? lr_ : ops::cast(lr_, var.dtype());
+    auto dev = g.device(var.node->device);  // updates run where the variable lives
+    updates.push_back(apply(var, grad, lr).node);
   }
+  return updates;
+}
+
+Node* Optimizer::apply_gradients(const std::vector<std::pair<Output, Output>>& grads_and_vars) {
+  std::vector<Node*> updates = update_ops(grads_and_vars);
+  Graph& g = grads_and_vars[0].second.graph();
+  Output step = g.global_step();
   Node* inc = g.add_node("AssignAdd", {step, ops::scalar(g, 1, DType::Int64)}, {},
                          "global_step/increment", updates);
   return ops::group(g, {inc}, "train_op");

@@ -21,6 +21,9 @@ class Optimizer {
   // increments the global step once.
   Node* minimize(Output loss, std::vector<Output> var_list = {});
   Node* apply_gradients(const std::vector<std::pair<Output, Output>>& grads_and_vars);
+  // The update ops alone, without the global step's increment (for models that combine two
+  // optimizers in one step and increment once).
+  std::vector<Node*> update_ops(const std::vector<std::pair<Output, Output>>& grads_and_vars);
   Output learning_rate() const { return lr_; }
 
  protected:

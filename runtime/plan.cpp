@@ -265,18 +265,17 @@ void Plan::rethrow_in_step(const Step& s, const std::exception& e) const {
 }
 
 std::vector<Tensor> Plan::run(const FeedList& feeds, uint64_t run_counter) {
-  TG_ASSERT(feeds.size() == feed_slots_.size());
   bool changed = !shapes_ready_;
   for (const auto& [out, t] : feeds) {
-    size_t k = 0;
-    while (k < feed_outputs_.size() && !(feed_outputs_[k] == out)) ++k;
-    TG_ASSERT(k < feed_outputs_.size());
-    Slot& s = slots_[static_cast<size_t>(feed_slots_[k])];
     const Shape& want = out.shape();
     TG_CHECK(!t.empty(), "feed for '", out.name(), "' is an empty tensor");
     TG_CHECK(t.dtype() == out.dtype() && t.shape().compatible_with(want), "feed for '",
              out.name(), "': expected ", dtype_name(out.dtype()), want.to_string(), ", got ",
              dtype_name(t.dtype()), t.shape().to_string());
+    size_t k = 0;
+    while (k < feed_outputs_.size() && !(feed_outputs_[k] == out)) ++k;
+    if (k == feed_outputs_.size()) continue;  // fed but not needed by this run
+    Slot& s = slots_[static_cast<size_t>(feed_slots_[k])];
     s.tensor = t;
     if (last_feed_shapes_[k] != t.shape()) {
       last_feed_shapes_[k] = t.shape();

@@ -1,0 +1,264 @@
+#include "estimator/estimator.h"
+
+#include <chrono>
+#include <cmath>
+#include <optional>
+
+#include "base/log.h"
+#include "estimator/model.h"
+#include "runtime/checkpoint.h"
+
+namespace tg::estimator {
+
+using Clock = std::chrono::steady_clock;
+
+struct Estimator::Impl {
+  ModelSpec spec;
+  RunConfig config;
+  std::unique_ptr<Graph> graph;
+  ModelGraph model;
+  std::unique_ptr<Session> session;
+  std::optional<CheckpointManager> checkpoints;
+  Clock::time_point last_save = Clock::now();
+  int64_t step = 0;
+
+  void build() {
+    if (session) return;
+    graph = std::make_unique<Graph>();
+    model = build_model(*graph, spec, config.seed);
+    SessionOptions o;
+    o.num_threads = config.num_threads;
+    session = std::make_unique<Session>(*graph, o);
+    int64_t restored = -1;
+    if (!config.model_dir.empty()) {
+      checkpoints.emplace(config.model_dir, config.keep_checkpoint_max);
+      restored = checkpoints->restore_latest(*session, graph->variables());
+    }
+    if (restored >= 0) {
+      log_info("restored the model from ", checkpoints->path_for(restored));
+    } else {
+      session->run(model.init);
+    }
+    step = session->variable_value(graph->global_step()).to_vector<int64_t>()[0];
+  }
+
+  // Feeds for a batch: every raw input, the training flag, and labels and weights if asked.
+  FeedList feeds(const data::Batch& b, bool training, bool labels) {
+    FeedList f;
+    for (const auto& [name, ph] : model.raw) f.emplace_back(ph, convert_column(b[name], ph.dtype(), name));
+    f.emplace_back(model.training, Tensor::scalar<float>(training ? 1.f : 0.f));
+    if (labels) {
+      f.emplace_back(model.label, convert_column(b[spec.label_column], model.label.dtype(), spec.label_column));
+      if (model.weight)
+        f.emplace_back(model.weight, convert_column(b[spec.weight_column], DType::Float32, spec.weight_column));
+    }
+    return f;
+  }
+};
+
+Tensor convert_column(const Tensor& t, DType to, const std::string& name) {
+  if (t.dtype() == to) return t;
+  TG_CHECK(is_numeric(t.dtype()) && is_numeric(to), "column '", name, "' holds ", dtype_name(t.dtype()),
+           " values but the model reads it as ", dtype_name(to));
+  Tensor r(to, t.shape());
+  visit_dtype(t.dtype(), [&](auto a) {
+    using A = decltype(a);
+    visit_dtype(to, [&](auto b) {
+      using B = decltype(b);
+      for (int64_t i = 0; i < t.num_elements(); ++i) r.data<B>()[i] = static_cast<B>(t.data<A>()[i]);
+    });
+  });
+  return r;
+}
+
+Estimator::Estimator(ModelSpec spec, RunConfig config) : impl_(std::make_unique<Impl>()) {
+  impl_->spec = std::move(spec);
+  impl_->config = std::move(config);
+}
+Estimator::~Estimator() = default;
+Estimator::Estimator(Estimator&&) noexcept = default;
+Estimator& Estimator::operator=(Estimator&&) noexcept = default;
+
+const ModelSpec& Estimator::spec() const { return impl_->spec; }
+const RunConfig& Estimator::config() const { return impl_->config; }
+Graph& Estimator::graph() {
+  impl_->build();
+  return *impl_->graph;
+}
+Session& Estimator::session() {
+  impl_->build();
+  return *impl_->session;
+}
+
+int64_t Estimator::global_step() {
+  impl_->build();
+  return impl_->step;
+}
+
+double Estimator::train_batch(const data::Batch& batch) {
+  Impl& m = *impl_;
+  m.build();
+  auto out = m.session->run(m.feeds(batch, true, true), {m.model.head.loss}, {m.model.train});
+  double loss = out[0].scalar_as_double();
+  ++m.step;
+  TG_CHECK(std::isfinite(loss), "the loss became ", loss, " at step ", m.step,
+           ": training diverged (try a lower learning rate, or normalize the inputs)");
+  return loss;
+}
+
+void Estimator::save_checkpoint() {
+  Impl& m = *impl_;
+  m.build();
+  if (!m.checkpoints) return;
+  std::string path = m.checkpoints->save(*m.session, m.graph->variables(), m.step);
+  m.last_save = Clock::now();
+  log_info("saved checkpoint ", path);
+}
+
+void Estimator::restore(const std::string& path) {
+  Impl& m = *impl_;
+  m.build();
+  restore_checkpoint(*m.session, m.graph->variables(), path);
+  m.step = m.session->variable_value(m.graph->global_step()).to_vector<int64_t>()[0];
+}
+
+void Estimator::train(const InputFn& input, int64_t steps, int64_t max_steps) {
+  Impl& m = *impl_;
+  m.build();
+  if (max_steps >= 0 && m.step >= max_steps) {
+    log_info("global step ", m.step, " has reached max_steps ", max_steps, ": nothing to train");
+    return;
+  }
+  auto stream = input();
+  int64_t done = 0, examples = 0, saved_at = m.step;
+  auto window_start = Clock::now();
+  while ((steps < 0 || done < steps) && (max_steps < 0 || m.step < max_steps)) {
+    auto batch = stream->next();
+    if (!batch) break;
+    double loss = train_batch(*batch);
+    ++done;
+    examples += batch->rows;
+    if (m.config.log_step_count_steps > 0 && m.step % m.config.log_step_count_steps == 0) {
+      double secs = std::chrono::duration<double>(Clock::now() - window_start).count();
+      log_info("step ", m.step, ": loss ", loss, ", ", static_cast<int64_t>(static_cast<double>(examples) / std::max(secs, 1e-9)),
+               " examples/s");
+      examples = 0;
+      window_start = Clock::now();
+    }
+    bool by_steps = m.config.save_checkpoints_steps > 0 && m.step % m.config.save_checkpoints_steps == 0;
+    bool by_time = m.config.save_checkpoints_secs > 0 &&
+                   std::chrono::duration<double>(Clock::now() - m.last_save).count() >= m.config.save_checkpoints_secs;
+    if (by_steps || by_time) {
+      save_checkpoint();
+      saved_at = m.step;
+    }
+  }
+  if (saved_at != m.step) save_checkpoint();
+}
+
+EvalResult Estimator::evaluate(const InputFn& input, int64_t steps) {
+  Impl& m = *impl_;
+  m.build();
+  const HeadOutputs& h = m.model.head;
+  std::vector<Output> fetches{h.losses, h.labels};
+  Output main = h.predictions ? h.predictions : h.probabilities;
+  fetches.push_back(main);
+  if (h.class_ids) fetches.push_back(h.class_ids);
+  if (m.model.weight) fetches.push_back(m.model.weight);
+  MetricAccumulator acc = m.spec.head.metrics();
+  auto stream = input();
+  for (int64_t n = 0; steps < 0 || n < steps; ++n) {
+    auto batch = stream->next();
+    if (!batch) break;
+    auto out = m.session->run(m.feeds(*batch, false, true), fetches);
+    BatchOutputs b;
+    b.losses = &out[0];
+    b.labels = &out[1];
+    (h.predictions ? b.predictions : b.probabilities) = &out[2];
+    size_t k = 3;
+    if (h.class_ids) b.class_ids = &out[k++];
+    if (m.model.weight) b.weights = &out[k++];
+    // Binary metrics read P(1) per example; a [n, C] multi-class table stays as it is.
+    acc.add(b);
+  }
+  EvalResult r = acc.result();
+  r.metrics["global_step"] = static_cast<double>(m.step);
+  return r;
+}
+
+std::vector<Prediction> Estimator::predict(const InputFn& input) {
+  Impl& m = *impl_;
+  m.build();
+  const HeadOutputs& h = m.model.head;
+  std::vector<Output> fetches{m.model.logits};
+  if (h.predictions) fetches.push_back(h.predictions);
+  if (h.probabilities) fetches.push_back(h.probabilities);
+  if (h.class_ids) fetches.push_back(h.class_ids);
+  std::vector<Prediction> result;
+  auto stream = input();
+  while (auto batch = stream->next()) {
+    auto out = m.session->run(m.feeds(*batch, false, false), fetches);
+    int64_t n = batch->rows, dim = out[0].shape().dim(1);
+    for (int64_t i = 0; i < n; ++i) {
+      Prediction p;
+      const float* lg = out[0].data<float>() + i * dim;
+      p.logits.assign(lg, lg + dim);
+      size_t k = 1;
+      if (h.predictions) p.value = out[k++].data<float>()[i];
+      if (h.probabilities) {
+        const Tensor& pr = out[k++];
+        if (pr.shape().rank() == 1) p.probabilities = {1 - pr.data<float>()[i], pr.data<float>()[i]};
+        else p.probabilities.assign(pr.data<float>() + i * dim, pr.data<float>() + (i + 1) * dim);
+      }
+      if (h.class_ids) {
+        p.class_id = out[k++].data<int64_t>()[i];
+        const auto& vocab = m.spec.head.label_vocabulary();
+        if (!vocab.empty()) p.class_label = vocab[static_cast<size_t>(p.class_id)];
+      }
+      result.push_back(std::move(p));
+    }
+  }
+  return result;
+}
+
+namespace {
+ModelSpec spec_of(Head head, std::vector<Column> linear, std::vector<Column> dnn, std::vector<int64_t> hidden,
+                  std::string label) {
+  ModelSpec s;
+  s.head = std::move(head);
+  s.linear_columns = std::move(linear);
+  s.dnn_columns = std::move(dnn);
+  s.hidden_units = std::move(hidden);
+  s.label_column = std::move(label);
+  // TensorFlow's linear default: FTRL at min(0.2, 1/sqrt(number of columns)).
+  if (!s.linear_columns.empty())
+    s.linear_learning_rate = std::min(0.2, 1.0 / std::sqrt(static_cast<double>(s.linear_columns.size())));
+  return s;
+}
+Head classification_head(int64_t n) { return n == 2 ? Head::binary() : Head::multi_class(n); }
+}  // namespace
+
+Estimator LinearRegressor(std::vector<Column> c, RunConfig cfg, std::string label) {
+  return Estimator(spec_of(Head::regression(), std::move(c), {}, {}, std::move(label)), std::move(cfg));
+}
+Estimator LinearClassifier(std::vector<Column> c, int64_t n, RunConfig cfg, std::string label) {
+  return Estimator(spec_of(classification_head(n), std::move(c), {}, {}, std::move(label)), std::move(cfg));
+}
+Estimator DNNRegressor(std::vector<int64_t> hidden, std::vector<Column> c, RunConfig cfg, std::string label) {
+  return Estimator(spec_of(Head::regression(), {}, std::move(c), std::move(hidden), std::move(label)), std::move(cfg));
+}
+Estimator DNNClassifier(std::vector<int64_t> hidden, std::vector<Column> c, int64_t n, RunConfig cfg, std::string label) {
+  return Estimator(spec_of(classification_head(n), {}, std::move(c), std::move(hidden), std::move(label)), std::move(cfg));
+}
+Estimator DNNLinearCombinedRegressor(std::vector<Column> lin, std::vector<Column> dnn, std::vector<int64_t> hidden,
+                                     RunConfig cfg, std::string label) {
+  return Estimator(spec_of(Head::regression(), std::move(lin), std::move(dnn), std::move(hidden), std::move(label)),
+                   std::move(cfg));
+}
+Estimator DNNLinearCombinedClassifier(std::vector<Column> lin, std::vector<Column> dnn, std::vector<int64_t> hidden,
+                                      int64_t n, RunConfig cfg, std::string label) {
+  return Estimator(spec_of(classification_head(n), std::move(lin), std::move(dnn), std::move(hidden), std::move(label)),
+                   std::move(cfg));
+}
+
+}  // namespace tg::estimator

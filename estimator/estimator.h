@@ -1,0 +1,103 @@
+// Estimators, after tf.estimator: a model (linear, DNN, or both: wide and deep) with a head,
+// trained, evaluated and asked for predictions from input functions, with its variables
+// checkpointed in a model directory and restored from there when it is built again.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "estimator/feature_columns.h"
+#include "estimator/head.h"
+#include "estimator/input.h"
+#include "runtime/session.h"
+
+namespace tg::estimator {
+
+struct ModelSpec {
+  Head head = Head::regression();
+  std::vector<Column> linear_columns;  // the linear (wide) part; empty for a pure DNN
+  std::vector<Column> dnn_columns;     // the deep part; empty for a pure linear model
+  std::vector<int64_t> hidden_units;   // e.g. {128, 64, 32}
+  std::string activation = "relu";     // relu, leaky_relu, elu, sigmoid, tanh, softplus
+  double dropout = 0;                  // probability of dropping a hidden unit while training
+  // TensorFlow's defaults: FTRL for linear parts, Adagrad for deep ones.
+  std::string linear_optimizer = "ftrl";
+  double linear_learning_rate = 0.2;
+  std::string dnn_optimizer = "adagrad";
+  double dnn_learning_rate = 0.05;
+  std::string label_column = "label";
+  std::string weight_column;           // "" = every example counts once
+};
+
+struct RunConfig {
+  std::string model_dir;               // "" = no checkpoints
+  int64_t save_checkpoints_steps = 1000;
+  double save_checkpoints_secs = 0;    // > 0: also save when this much time has passed
+  int keep_checkpoint_max = 5;
+  int64_t log_step_count_steps = 100;
+  int64_t seed = 42;
+  int num_threads = 0;
+};
+
+struct Prediction {
+  double value = 0;                    // regression
+  int64_t class_id = -1;               // classification
+  std::string class_label;             // with a label vocabulary
+  std::vector<float> probabilities;    // classification: one per class
+  std::vector<float> logits;
+};
+
+class Estimator {
+ public:
+  Estimator(ModelSpec spec, RunConfig config = {});
+  ~Estimator();
+  Estimator(Estimator&&) noexcept;
+  Estimator& operator=(Estimator&&) noexcept;
+
+  // Trains until the input ends, `steps` more steps are done, or the global step reaches
+  // max_steps (-1: no such limit). Saves a checkpoint at the end when there is a model_dir.
+  void train(const InputFn& input, int64_t steps = -1, int64_t max_steps = -1);
+  // Metrics over the input (at most `steps` batches) with the current weights.
+  EvalResult evaluate(const InputFn& input, int64_t steps = -1);
+  std::vector<Prediction> predict(const InputFn& input);
+
+  // One training step on a batch; returns its loss. Throws tg::Error when the loss is NaN or
+  // infinite, naming the step.
+  double train_batch(const data::Batch& batch);
+  int64_t global_step();
+  // Saves a checkpoint of every variable (global step and optimizer slots included).
+  void save_checkpoint();
+  // Restores the weights of a checkpoint file into the live session.
+  void restore(const std::string& checkpoint_path);
+
+  const ModelSpec& spec() const;
+  const RunConfig& config() const;
+  Graph& graph();
+  Session& session();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// The canned estimators with TensorFlow's defaults.
+Estimator LinearRegressor(std::vector<Column> columns, RunConfig config = {}, std::string label_column = "label");
+Estimator LinearClassifier(std::vector<Column> columns, int64_t n_classes = 2, RunConfig config = {},
+                           std::string label_column = "label");
+Estimator DNNRegressor(std::vector<int64_t> hidden_units, std::vector<Column> columns, RunConfig config = {},
+                       std::string label_column = "label");
+Estimator DNNClassifier(std::vector<int64_t> hidden_units, std::vector<Column> columns, int64_t n_classes = 2,
+                        RunConfig config = {}, std::string label_column = "label");
+// Wide and deep: a linear part over linear_columns plus a DNN over dnn_columns, logits added.
+Estimator DNNLinearCombinedRegressor(std::vector<Column> linear_columns, std::vector<Column> dnn_columns,
+                                     std::vector<int64_t> hidden_units, RunConfig config = {},
+                                     std::string label_column = "label");
+Estimator DNNLinearCombinedClassifier(std::vector<Column> linear_columns, std::vector<Column> dnn_columns,
+                                      std::vector<int64_t> hidden_units, int64_t n_classes = 2,
+                                      RunConfig config = {}, std::string label_column = "label");
+
+// Converts a batch column to the dtype a placeholder takes (numbers to numbers only).
+Tensor convert_column(const Tensor& t, DType to, const std::string& name);
+
+}  // namespace tg::estimator
