@@ -4,6 +4,7 @@
 
 #include "graph/ops.h"
 #include "graph/ops/feature.h"
+#include "runtime/session.h"
 
 namespace tg::estimator {
 
@@ -247,6 +248,37 @@ Output input_layer(Graph& g, const RawInputs& raw, const std::vector<Column>& co
   std::vector<Output> parts;
   for (const auto& c : columns) parts.push_back(c->dense(g, raw));
   return parts.size() == 1 ? parts[0] : ops::concat(parts, 1, "input_layer");
+}
+
+Normalizer fit_normalizer(const InputFn& input, const Column& column) {
+  TG_CHECK(column->dimension() == 1, "fit_normalizer: column '", column->name(), "' is not one-dimensional");
+  Graph g;
+  RawInputs raw = make_raw_inputs(g, {column});
+  Output value = column->dense(g, raw);
+  Session s(g);
+  s.run(ops::global_variables_initializer(g));
+  double shift = 0, sum = 0, sq = 0;
+  int64_t n = 0;
+  auto stream = input();
+  while (auto b = stream->next()) {
+    FeedList f;
+    for (const auto& [name, ph] : raw) {
+      const Tensor& t = (*b)[name];
+      TG_CHECK(t.dtype() == ph.dtype(), "fit_normalizer: column '", name, "' is ", dtype_name(t.dtype()));
+      f.emplace_back(ph, t);
+    }
+    Tensor v = s.run(f, {value})[0];
+    for (int64_t i = 0; i < v.num_elements(); ++i) {
+      if (n == 0 && i == 0) shift = v.data<float>()[0];
+      double d = v.data<float>()[i] - shift;
+      sum += d;
+      sq += d * d;
+    }
+    n += v.num_elements();
+  }
+  TG_CHECK(n > 1, "fit_normalizer: the input has ", n, " rows");
+  double mean = sum / static_cast<double>(n), var = std::max(0.0, sq / static_cast<double>(n) - mean * mean);
+  return {mean + shift, var > 0 ? std::sqrt(var) : 1.0};
 }
 
 std::map<std::string, Normalizer> compute_normalizers(const InputFn& input, const std::vector<std::string>& names) {

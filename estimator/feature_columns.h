@@ -80,6 +80,10 @@ RawInputs make_raw_inputs(Graph& g, const std::vector<Column>& columns);
 // The columns' dense forms side by side: float32 [-1, sum of dimensions].
 Output input_layer(Graph& g, const RawInputs& raw, const std::vector<Column>& columns);
 
+// The mean and standard deviation of a one-dimensional column's dense values (a derived
+// column's, say) over one pass of an input, computed by running the column's graph.
+Normalizer fit_normalizer(const InputFn& input, const Column& column);
+
 // Mean and standard deviation of numeric input columns over one pass of an input (the
 // training files, typically), for z-score normalizers.
 std::map<std::string, Normalizer> compute_normalizers(const InputFn& input,
