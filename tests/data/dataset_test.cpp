@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <set>
 
+#include <unistd.h>
+
 #include "data/dataset.h"
 #include "data/split.h"
 #include "data/taxi_generator.h"
@@ -28,7 +30,8 @@ CsvSchema taxi_schema() {
 // Three generated files of 1000, 700 and 301 rows with disjoint keys.
 std::string generated_dir() {
   static std::string dir = [] {
-    fs::path d = fs::temp_directory_path() / "tg_dataset_test";
+    // Per process: ctest runs the tests of this file in parallel processes.
+    fs::path d = fs::temp_directory_path() / ("tg_dataset_test_" + std::to_string(::getpid()));
     fs::create_directories(d);
     int64_t key = 0;
     int i = 0;
