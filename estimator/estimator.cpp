@@ -20,6 +20,8 @@ struct Estimator::Impl {
   std::unique_ptr<Session> session;
   std::optional<CheckpointManager> checkpoints;
   Clock::time_point last_save = Clock::now();
+  Clock::time_point log_window = Clock::now();
+  int64_t log_examples = 0;
   int64_t step = 0;
 
   void build() {
@@ -103,6 +105,14 @@ double Estimator::train_batch(const data::Batch& batch) {
   ++m.step;
   TG_CHECK(std::isfinite(loss), "the loss became ", loss, " at step ", m.step,
            ": training diverged (try a lower learning rate, or normalize the inputs)");
+  m.log_examples += batch.rows;
+  if (m.config.log_step_count_steps > 0 && m.step % m.config.log_step_count_steps == 0) {
+    double secs = std::chrono::duration<double>(Clock::now() - m.log_window).count();
+    log_info("step ", m.step, ": loss ", loss, ", ",
+             static_cast<int64_t>(static_cast<double>(m.log_examples) / std::max(secs, 1e-9)), " examples/s");
+    m.log_examples = 0;
+    m.log_window = Clock::now();
+  }
   return loss;
 }
 
@@ -130,21 +140,14 @@ void Estimator::train(const InputFn& input, int64_t steps, int64_t max_steps) {
     return;
   }
   auto stream = input();
-  int64_t done = 0, examples = 0, saved_at = m.step;
-  auto window_start = Clock::now();
+  int64_t done = 0, saved_at = m.step;
+  m.log_window = Clock::now();
+  m.log_examples = 0;
   while ((steps < 0 || done < steps) && (max_steps < 0 || m.step < max_steps)) {
     auto batch = stream->next();
     if (!batch) break;
-    double loss = train_batch(*batch);
+    train_batch(*batch);
     ++done;
-    examples += batch->rows;
-    if (m.config.log_step_count_steps > 0 && m.step % m.config.log_step_count_steps == 0) {
-      double secs = std::chrono::duration<double>(Clock::now() - window_start).count();
-      log_info("step ", m.step, ": loss ", loss, ", ", static_cast<int64_t>(static_cast<double>(examples) / std::max(secs, 1e-9)),
-               " examples/s");
-      examples = 0;
-      window_start = Clock::now();
-    }
     bool by_steps = m.config.save_checkpoints_steps > 0 && m.step % m.config.save_checkpoints_steps == 0;
     bool by_time = m.config.save_checkpoints_secs > 0 &&
                    std::chrono::duration<double>(Clock::now() - m.last_save).count() >= m.config.save_checkpoints_secs;
