@@ -2,10 +2,12 @@
 
 #include <chrono>
 #include <cmath>
+#include <map>
 #include <optional>
 
 #include "base/log.h"
 #include "estimator/model.h"
+#include "estimator/summary_writer.h"
 #include "runtime/checkpoint.h"
 
 namespace tg::estimator {
@@ -19,6 +21,8 @@ struct Estimator::Impl {
   ModelGraph model;
   std::unique_ptr<Session> session;
   std::optional<CheckpointManager> checkpoints;
+  std::unique_ptr<SummaryWriter> train_summaries;
+  std::map<std::string, std::unique_ptr<SummaryWriter>> eval_summaries;
   Clock::time_point last_save = Clock::now();
   Clock::time_point log_window = Clock::now();
   int64_t log_examples = 0;
@@ -42,6 +46,28 @@ struct Estimator::Impl {
       session->run(model.init);
     }
     step = session->variable_value(graph->global_step()).to_vector<int64_t>()[0];
+    if (!config.model_dir.empty() && config.summaries) {
+      train_summaries = std::make_unique<SummaryWriter>(config.model_dir + "/train");
+      train_summaries->graph(*graph);
+    }
+  }
+
+  double learning_rate() const {
+    return spec.dnn_columns.empty() ? spec.linear_learning_rate : spec.dnn_learning_rate;
+  }
+
+  void write_histograms() {
+    if (!train_summaries) return;
+    for (Node* v : graph->trainable_variables())
+      train_summaries->histogram(v->name, session->variable_value(v->out()), step);
+    train_summaries->flush();
+  }
+
+  SummaryWriter* eval_writer(const std::string& name) {
+    if (config.model_dir.empty() || !config.summaries) return nullptr;
+    auto& w = eval_summaries[name];
+    if (!w) w = std::make_unique<SummaryWriter>(config.model_dir + (name.empty() ? "/eval" : "/eval_" + name));
+    return w.get();
   }
 
   // Feeds for a batch: every raw input, the training flag, and labels and weights if asked.
@@ -108,8 +134,13 @@ double Estimator::train_batch(const data::Batch& batch) {
   m.log_examples += batch.rows;
   if (m.config.log_step_count_steps > 0 && m.step % m.config.log_step_count_steps == 0) {
     double secs = std::chrono::duration<double>(Clock::now() - m.log_window).count();
-    log_info("step ", m.step, ": loss ", loss, ", ",
-             static_cast<int64_t>(static_cast<double>(m.log_examples) / std::max(secs, 1e-9)), " examples/s");
+    double rate = static_cast<double>(m.log_examples) / std::max(secs, 1e-9);
+    log_info("step ", m.step, ": loss ", loss, ", ", static_cast<int64_t>(rate), " examples/s");
+    if (m.train_summaries) {
+      m.train_summaries->scalar("loss", loss, m.step);
+      m.train_summaries->scalar("learning_rate", m.learning_rate(), m.step);
+      m.train_summaries->scalar("examples_per_sec", rate, m.step);
+    }
     m.log_examples = 0;
     m.log_window = Clock::now();
   }
@@ -122,6 +153,7 @@ void Estimator::save_checkpoint() {
   if (!m.checkpoints) return;
   std::string path = m.checkpoints->save(*m.session, m.graph->variables(), m.step);
   m.last_save = Clock::now();
+  m.write_histograms();
   log_info("saved checkpoint ", path);
 }
 
@@ -159,7 +191,7 @@ void Estimator::train(const InputFn& input, int64_t steps, int64_t max_steps) {
   if (saved_at != m.step) save_checkpoint();
 }
 
-EvalResult Estimator::evaluate(const InputFn& input, int64_t steps) {
+EvalResult Estimator::evaluate(const InputFn& input, int64_t steps, const std::string& name) {
   Impl& m = *impl_;
   m.build();
   const HeadOutputs& h = m.model.head;
@@ -186,6 +218,11 @@ EvalResult Estimator::evaluate(const InputFn& input, int64_t steps) {
   }
   EvalResult r = acc.result();
   r.metrics["global_step"] = static_cast<double>(m.step);
+  if (SummaryWriter* w = m.eval_writer(name)) {
+    for (const auto& [k, v] : r.metrics)
+      if (k != "global_step") w->scalar(k, v, m.step);
+    w->flush();
+  }
   return r;
 }
 

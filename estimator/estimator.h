@@ -38,6 +38,9 @@ struct RunConfig {
   int64_t log_step_count_steps = 100;
   int64_t seed = 42;
   int num_threads = 0;
+  // With a model_dir: TensorBoard event files in model_dir/train (loss, learning rate,
+  // examples per second, weight histograms, the graph) and model_dir/eval (every metric).
+  bool summaries = true;
 };
 
 struct Prediction {
@@ -58,8 +61,9 @@ class Estimator {
   // Trains until the input ends, `steps` more steps are done, or the global step reaches
   // max_steps (-1: no such limit). Saves a checkpoint at the end when there is a model_dir.
   void train(const InputFn& input, int64_t steps = -1, int64_t max_steps = -1);
-  // Metrics over the input (at most `steps` batches) with the current weights.
-  EvalResult evaluate(const InputFn& input, int64_t steps = -1);
+  // Metrics over the input (at most `steps` batches) with the current weights; with summaries,
+  // also written to model_dir/eval (or model_dir/eval_<name>).
+  EvalResult evaluate(const InputFn& input, int64_t steps = -1, const std::string& name = "");
   std::vector<Prediction> predict(const InputFn& input);
 
   // One training step on a batch; returns its loss. Throws tg::Error when the loss is NaN or

@@ -113,7 +113,7 @@ Result fit(const std::string& name, Estimator est, const InputFn& train, const I
            int64_t steps_per_epoch, int epochs) {
   EvalSpec e{valid, -1, steps_per_epoch, 0, "rmse", false, 15};
   auto r = train_and_evaluate(est, TrainSpec{train, steps_per_epoch * epochs}, e);
-  double t = est.evaluate(test)["rmse"];
+  double t = est.evaluate(test, -1, "test")["rmse"];  // its own TensorBoard run: eval_test
   std::printf("  %-34s best at step %6ld: valid RMSE %.3f\n", name.c_str(), static_cast<long>(r.best.step),
               r.best.result["rmse"]);
   return {name, r.best.result["rmse"], t, r.best.step};
@@ -169,7 +169,7 @@ int main(int argc, char** argv) {
                 static_cast<long>(rows), static_cast<long>(steps_per_epoch), epochs);
     RunConfig cfg;
     cfg.save_checkpoints_steps = 0;
-    cfg.log_step_count_steps = 0;
+    cfg.log_step_count_steps = 100;  // TensorBoard scalars in <model_dir>/train
     cfg.model_dir = work_dir + "/linear";
     std::filesystem::remove_all(cfg.model_dir);
     results.push_back(fit("LinearRegressor, raw features", LinearRegressor(raw_columns(train_once), cfg, "fare_amount"),
