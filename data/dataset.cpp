@@ -238,8 +238,12 @@ void Producer::finish_epoch() {
     std::lock_guard<std::mutex> lock(finished_mu_);
     finished_.push_back(stats_);
   }
-  log_info("epoch ", stats_.epoch + 1, ": ", stats_.rows, " rows", stats_.bad_rows ? cat(", ", stats_.bad_rows, " bad rows skipped") : "",
-           stats_.filtered ? cat(", ", stats_.filtered, " filtered out") : "");
+  // Skipped and filtered rows are worth a line at INFO; a clean epoch only at DEBUG.
+  std::string line = cat("epoch ", stats_.epoch + 1, ": ", stats_.rows, " rows",
+                         stats_.bad_rows ? cat(", ", stats_.bad_rows, " bad rows skipped") : "",
+                         stats_.filtered ? cat(", ", stats_.filtered, " filtered out") : "");
+  if (stats_.bad_rows || stats_.filtered) log_info(line);
+  else log_debug(line);
   if (opt_.on_epoch_end) opt_.on_epoch_end(stats_);
   TG_CHECK(opt_.epochs > 0 || stats_.rows > 0 || stats_.bad_rows > 0 || stats_.filtered > 0,
            "the input files hold no rows, and epochs = -1 would wait for them forever");

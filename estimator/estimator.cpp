@@ -31,7 +31,10 @@ struct Estimator::Impl {
   void build() {
     if (session) return;
     graph = std::make_unique<Graph>();
-    model = build_model(*graph, spec, config.seed);
+    {
+      auto device = graph->device(config.device);  // soft placement falls back to the CPU
+      model = build_model(*graph, spec, config.seed);
+    }
     SessionOptions o;
     o.num_threads = config.num_threads;
     session = std::make_unique<Session>(*graph, o);

@@ -38,6 +38,7 @@ struct RunConfig {
   int64_t log_step_count_steps = 100;
   int64_t seed = 42;
   int num_threads = 0;
+  std::string device;                  // "" (placement decides), "/cpu:0", "/gpu:0", ...
   // With a model_dir: TensorBoard event files in model_dir/train (loss, learning rate,
   // examples per second, weight histograms, the graph) and model_dir/eval (every metric).
   bool summaries = true;

@@ -75,8 +75,9 @@ TrainAndEvaluateResult train_and_evaluate(Estimator& est, const TrainSpec& train
   while (train.max_steps < 0 || est.global_step() < train.max_steps) {
     auto batch = stream->next();
     if (!batch) break;
-    est.train_batch(*batch);
+    double loss = est.train_batch(*batch);
     int64_t step = est.global_step();
+    if (train.on_step) train.on_step(step, loss, *batch);
     const RunConfig& cfg = est.config();
     if (cfg.save_checkpoints_steps > 0 && step % cfg.save_checkpoints_steps == 0) est.save_checkpoint();
     bool due = (eval.every_steps > 0 && step % eval.every_steps == 0) ||

@@ -3,6 +3,7 @@
 // the best evaluation, and stop early when the chosen metric stops improving.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,8 @@ namespace tg::estimator {
 struct TrainSpec {
   InputFn input;
   int64_t max_steps = -1;  // -1: until the input ends
+  // Called after every training step with the global step, the loss and the batch (progress).
+  std::function<void(int64_t step, double loss, const data::Batch& batch)> on_step;
 };
 
 struct EvalSpec {

@@ -1,0 +1,45 @@
+// The column and feature specification of `tg train`, given as a JSON file (--spec) or built
+// from inline flags, and saved resolved (normalizer statistics included) in the output
+// directory so that `tg evaluate` and `tg predict` rebuild exactly the trained model.
+//
+//   {"header": false,
+//    "columns": [{"name": "fare_amount"}, {"name": "passengers", "default": "1"},
+//                {"name": "borough", "dtype": "string"}, {"name": "key", "dtype": "int64", "skip": true}],
+//    "label": "fare_amount", "weight": "", "label_vocabulary": [],
+//    "features": [{"type": "numeric", "name": "pickuplon", "normalize": true},
+//                 {"type": "difference", "name": "londiff", "inputs": ["dropofflon", "pickuplon"]},
+//                 {"type": "euclidean", "name": "dist", "inputs": ["pickuplon", "pickuplat", "dropofflon", "dropofflat"]},
+//                 {"type": "bucketized", "input": "pickuplat", "boundaries": [40.6, 40.7]},
+//                 {"type": "vocabulary", "name": "borough", "vocabulary": ["Queens"], "embedding": 4},
+//                 {"type": "hash", "name": "borough", "buckets": 100},
+//                 {"type": "identity", "name": "hour", "buckets": 24},
+//                 {"type": "crossed", "columns": [{...}, {...}], "buckets": 1000}]}
+// Derived features (difference, euclidean) and numeric ones are normalized unless
+// "normalize": false; categorical ones are one-hot unless "embedding" gives a dimension.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "data/csv.h"
+#include "estimator/feature_columns.h"
+
+namespace tg::cli {
+
+using Json = nlohmann::json;
+
+// Reads and validates a spec file; throws tg::Error naming the file and the problem.
+Json load_spec_file(const std::string& path);
+// A spec from inline flags: "name[:dtype][:default=V|:skip],..." columns, a label, and the
+// numeric features ("" = every numeric column but the label).
+Json inline_spec(const std::string& columns, const std::string& label, const std::string& features, bool header);
+// Fills columns from the first file's header when the spec has none.
+void resolve_columns(Json& spec, const std::vector<std::string>& files);
+
+data::CsvSchema schema_of(const Json& spec, bool with_label = true);
+// Computes the normalizers that are missing (over one pass of `train`) into the spec.
+void fit_normalizers(Json& spec, const estimator::InputFn& train);
+std::vector<estimator::Column> features_of(const Json& spec);
+
+}  // namespace tg::cli

@@ -1,0 +1,158 @@
+// tg train: the packaged trainer, with the flags of TensorFlow 1.x trainers run by
+// `gcloud ml-engine local train`.
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "base/log.h"
+#include "estimator/train_and_evaluate.h"
+#include "tools/tg/commands.h"
+#include "tools/tg/model_dir.h"
+#include "tools/tg/progress.h"
+
+namespace tg::cli {
+
+using namespace tg::estimator;
+
+namespace {
+
+struct TrainFlags {
+  std::vector<std::string> train_paths, eval_paths;
+  std::string output_dir, hidden_units = "128 64 32", optimizer, model = "dnn", task = "regression";
+  std::string label_column, columns, features, spec_file, device, activation = "relu";
+  int64_t num_epochs = -1, train_steps = -1, batch_size = 128, eval_every_steps = 1000, n_classes = 2;
+  int64_t log_every_steps = 100, early_stopping_patience = 0, seed = 42;
+  double learning_rate = -1, dropout = 0;
+  bool header = false;
+};
+
+std::vector<int64_t> parse_units(const std::string& s) {
+  std::vector<int64_t> r;
+  std::istringstream in(s);
+  std::string tok;
+  while (in >> tok) {
+    for (auto& c : tok)
+      if (c == ',') c = ' ';
+    std::istringstream parts(tok);
+    int64_t v;
+    while (parts >> v) {
+      TG_CHECK(v > 0, "--hidden_units: ", v, " is not a positive width");
+      r.push_back(v);
+    }
+  }
+  TG_CHECK(!r.empty(), "--hidden_units: no widths in '", s, "'");
+  return r;
+}
+
+// Fails early, in one line, when the output directory cannot be written.
+void check_writable(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  TG_CHECK(!ec, "cannot create the output directory '", dir, "': ", ec.message());
+  std::string probe = dir + "/.tg_write_test";
+  std::ofstream f(probe);
+  TG_CHECK(f.good(), "the output directory '", dir, "' is not writable");
+  f.close();
+  std::filesystem::remove(probe);
+}
+
+int run_train(TrainFlags& f) {
+  check_writable(f.output_dir);
+  Json spec = f.spec_file.empty() ? inline_spec(f.columns, f.label_column, f.features, f.header) : load_spec_file(f.spec_file);
+  if (!f.label_column.empty()) spec["label"] = f.label_column;
+  TG_CHECK(spec.contains("label") && !spec["label"].get<std::string>().empty(), "no label column: pass --label_column");
+  if (f.header) spec["header"] = true;
+  resolve_columns(spec, f.train_paths);
+  if (f.task != "regression") {
+    for (auto& c : spec["columns"])
+      if (c["name"] == spec["label"] && !c.contains("dtype"))
+        c["dtype"] = f.task == "multiclass" && spec.value("label_vocabulary", Json::array()).empty() ? "int64" : "float32";
+  }
+  fit_normalizers(spec, csv_files(spec, f.train_paths, 4096, 1, false, 0));
+
+  bool linear = f.model == "linear";
+  std::string opt = f.optimizer.empty() ? (linear ? "ftrl" : "adagrad") : f.optimizer;
+  double lr = f.learning_rate > 0 ? f.learning_rate : (opt == "ftrl" ? 0.2 : opt == "adam" ? 1e-3 : 0.05);
+  Json model{{"type", f.model}, {"task", f.task}, {"n_classes", f.n_classes}, {"seed", f.seed},
+             {"activation", f.activation}, {"dropout", f.dropout}, {"log_every_steps", Progress::on_terminal() ? 0 : f.log_every_steps},
+             {"save_checkpoints_steps", f.eval_every_steps}, {"device", f.device}};
+  if (!linear) model["hidden_units"] = parse_units(f.hidden_units);
+  // The chosen optimizer drives the deep part; a wide part keeps FTRL unless it is linear only.
+  model[linear ? "linear_optimizer" : "dnn_optimizer"] = opt;
+  model[linear ? "linear_learning_rate" : "dnn_learning_rate"] = lr;
+  Json saved{{"spec", spec}, {"model", model}};
+  write_json_file(f.output_dir + "/tg_spec.json", saved);
+
+  Estimator est = make_estimator(saved, f.output_dir);
+  int64_t epochs = f.num_epochs > 0 ? f.num_epochs : (f.train_steps > 0 ? -1 : 10);
+  InputFn train = csv_files(spec, f.train_paths, f.batch_size, epochs, true, static_cast<uint64_t>(f.seed));
+  InputFn eval = csv_files(spec, f.eval_paths, 4096, 1, false, 0);
+  auto [metric, higher] = selection_metric(f.task);
+  Progress progress(est.global_step(), f.train_steps, epochs);
+  Json history{{"metric", metric}, {"train", Json::array()}, {"eval", Json::array()}};
+  TrainSpec ts{train, f.train_steps, [&](int64_t step, double loss, const data::Batch& b) {
+                 progress.update(step, b.epoch, loss, b.rows);
+                 if (step % std::max<int64_t>(1, f.log_every_steps) == 0) history["train"].push_back({step, loss});
+               }};
+  EvalSpec es{eval, -1, f.eval_every_steps, 0, metric, higher, static_cast<int>(f.early_stopping_patience)};
+  auto result = train_and_evaluate(est, ts, es);
+  progress.finish();
+  for (const auto& e : result.history) {
+    Json m;
+    for (const auto& [k, v] : e.result.metrics) m[k] = v;
+    history["eval"].push_back({{"step", e.step}, {"metrics", m}});
+  }
+  history["best_step"] = result.best.step;
+  history["stopped_early"] = result.stopped_early;
+  write_json_file(f.output_dir + "/history.json", history);
+
+  EvalResult final_eval = est.evaluate(eval, -1, "best");
+  Json metrics;
+  for (const auto& [k, v] : final_eval.metrics) metrics[k] = v;
+  metrics["best_step"] = result.best.step;
+  write_json_file(f.output_dir + "/metrics.json", metrics);
+  write_details(f.output_dir, f.task, final_eval, est, eval);
+  std::printf("best model at step %ld of %ld%s; its metrics on %s:", static_cast<long>(result.best.step),
+              static_cast<long>(est.global_step()), result.stopped_early ? " (stopped early)" : "",
+              f.eval_paths[0].c_str());
+  print_metrics(final_eval);
+  std::printf("\nwritten to %s (metrics.json, checkpoints, TensorBoard runs train/ and eval/)\n", f.output_dir.c_str());
+  return 0;
+}
+
+}  // namespace
+
+Command add_train_command(CLI::App& app) {
+  auto f = std::make_shared<TrainFlags>();
+  auto* c = app.add_subcommand("train", "Train a model from CSV files, evaluating and keeping the best");
+  c->add_option("--train_data_paths", f->train_paths, "training CSV files or glob patterns")->required()->expected(1, -1);
+  c->add_option("--eval_data_paths", f->eval_paths, "evaluation CSV files or glob patterns")->required()->expected(1, -1);
+  c->add_option("--output_dir,--job-dir", f->output_dir, "checkpoints, TensorBoard runs, metrics and the spec")->required();
+  c->add_option("--num_epochs", f->num_epochs, "passes over the training data (default 10 without --train_steps)");
+  c->add_option("--train_steps", f->train_steps, "stop at this global step");
+  c->add_option("--batch_size", f->batch_size, "examples per step")->check(CLI::PositiveNumber);
+  c->add_option("--hidden_units", f->hidden_units, "hidden layer widths, e.g. \"128 64 32\"");
+  c->add_option("--learning_rate", f->learning_rate, "learning rate (default: the optimizer's usual)");
+  c->add_option("--optimizer", f->optimizer, "sgd, momentum, adagrad, adam, rmsprop or ftrl")
+      ->check(CLI::IsMember({"sgd", "momentum", "adagrad", "adam", "rmsprop", "ftrl"}));
+  c->add_option("--model", f->model, "linear, dnn or wide_deep")->check(CLI::IsMember({"linear", "dnn", "wide_deep"}));
+  c->add_option("--task", f->task, "regression, binary or multiclass")->check(CLI::IsMember({"regression", "binary", "multiclass"}));
+  c->add_option("--n_classes", f->n_classes, "classes of a multiclass task")->check(CLI::Range(2, 100000));
+  c->add_option("--label_column", f->label_column, "the column to predict");
+  c->add_option("--columns", f->columns, "CSV columns in order: name[:dtype][:default=V|:skip],...");
+  c->add_option("--features", f->features, "numeric feature columns, comma separated (default: all numeric)");
+  c->add_option("--spec", f->spec_file, "a JSON column and feature specification (see tg_spec in the docs)")
+      ->check(CLI::ExistingFile);
+  c->add_flag("--header", f->header, "the CSV files start with a header line naming the columns");
+  c->add_option("--eval_every_steps", f->eval_every_steps, "evaluate (and checkpoint) every N steps")->check(CLI::PositiveNumber);
+  c->add_option("--early_stopping_patience", f->early_stopping_patience, "stop after N evaluations without improvement");
+  c->add_option("--log_every_steps", f->log_every_steps, "log a line every N steps when not on a terminal")->check(CLI::PositiveNumber);
+  c->add_option("--activation", f->activation, "hidden activation")
+      ->check(CLI::IsMember({"relu", "leaky_relu", "elu", "sigmoid", "tanh", "softplus"}));
+  c->add_option("--dropout", f->dropout, "dropout rate of hidden units")->check(CLI::Range(0.0, 0.99));
+  c->add_option("--seed", f->seed, "random seed");
+  c->add_option("--device", f->device, "device for the model: /cpu:0 or /gpu:0 (falls back to the CPU)");
+  return [c, f] { return c->parsed() ? run_train(*f) : -1; };
+}
+
+}  // namespace tg::cli
