@@ -1,7 +1,9 @@
 // The tg program run as a user would: real processes, exit codes and one-line errors.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -60,10 +62,87 @@ TEST(TgCli, UnwritableOutputIsAClearError) {
   EXPECT_NE(r.output.find("cannot write '/nonexistent-dir/x.csv'"), std::string::npos) << r.output;
 }
 
+// Small generated taxi files for the train/evaluate/predict/report tests, once per process.
+fs::path taxi_files() {
+  static fs::path d = [] {
+    fs::path dir = temp_dir() / ("taxi-" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    tg("generate-taxi --rows 3000 --seed 9 --output " + (dir / "all.csv").string());
+    tg("split " + (dir / "all.csv").string() + " --output_prefix " + (dir / "taxi").string());
+    return dir;
+  }();
+  return d;
+}
+
+const char* kTaxiColumns = "--columns fare_amount,pickuplon,pickuplat,dropofflon,dropofflat,passengers:default=1,key:int64:skip";
+
+TEST(TgCli, TrainEvaluatePredictReportOnGeneratedData) {
+  fs::path d = taxi_files(), out = d / "model";
+  fs::remove_all(out);
+  Result t = tg("train --train_data_paths " + (d / "taxi-train.csv").string() + " --eval_data_paths " +
+                (d / "taxi-valid.csv").string() + " --output_dir " + out.string() + " " + kTaxiColumns +
+                " --label_column fare_amount --hidden_units '32 16' --optimizer adam --num_epochs 3 --eval_every_steps 10");
+  ASSERT_EQ(t.status, 0) << t.output;
+  EXPECT_NE(t.output.find("best model at step"), std::string::npos) << t.output;
+  EXPECT_NE(t.output.find("rmse"), std::string::npos) << t.output;
+  for (const char* f : {"tg_spec.json", "metrics.json", "history.json", "details.json", "train", "eval", "best"})
+    EXPECT_TRUE(fs::exists(out / f)) << f;
+
+  Result e = tg("evaluate --model_dir " + out.string() + " --eval_data_paths " + (d / "taxi-test.csv").string());
+  ASSERT_EQ(e.status, 0) << e.output;
+  EXPECT_NE(e.output.find("rmse"), std::string::npos) << e.output;
+
+  Result p = tg("predict --model_dir " + out.string() + " --input " + (d / "taxi-test.csv").string() + " --format json");
+  ASSERT_EQ(p.status, 0) << p.output;
+  EXPECT_NE(p.output.find("{\"predicted\":"), std::string::npos) << p.output.substr(0, 300);
+
+  Result r = tg("report " + out.string());
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(fs::exists(out / "report.html"));
+}
+
+TEST(TgCli, TrainErrorsAreOneLine) {
+  fs::path d = taxi_files();
+  std::string base = std::string(" ") + kTaxiColumns + " --label_column fare_amount --num_epochs 1";
+  struct Case {
+    std::string args, expected;
+    int status;
+  };
+  std::vector<Case> cases{
+      {"train --train_data_paths " + (d / "taxi-train.csv").string() + " --eval_data_paths " + (d / "taxi-valid.csv").string() +
+           " --output_dir " + (d / "m").string() + base + " --optimizer adamw",
+       "--optimizer", 2},
+      {"train --train_data_paths " + (d / "nope*.csv").string() + " --eval_data_paths " + (d / "taxi-valid.csv").string() +
+           " --output_dir " + (d / "m").string() + base,
+       "matches no file", 1},
+      {"train --train_data_paths " + (d / "taxi-train.csv").string() + " --eval_data_paths " + (d / "taxi-valid.csv").string() +
+           " --output_dir /proc/tg-cannot-write" + base,
+       "cannot create the output directory '/proc/tg-cannot-write'", 1},
+      {"train --train_data_paths " + (d / "taxi-train.csv").string() + " --eval_data_paths " + (d / "taxi-valid.csv").string() +
+           " --output_dir " + (d / "m").string() + " --spec /nonexistent/spec.json --label_column x",
+       "/nonexistent/spec.json", 2},
+      {"evaluate --model_dir " + d.string() + " --eval_data_paths " + (d / "taxi-test.csv").string(), "holds no trained model", 1},
+      {"report " + d.string(), "is it a tg train output directory", 1},
+  };
+  for (const auto& c : cases) {
+    Result r = tg(c.args);
+    EXPECT_EQ(r.status, c.status) << c.args << "\n" << r.output;
+    EXPECT_NE(r.output.find(c.expected), std::string::npos) << r.output;
+    EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
+  }
+}
+
 TEST(TgCli, HelpDocumentsTheFlags) {
   Result r = tg("split --help");
   EXPECT_EQ(r.status, 0);
   for (const char* flag : {"--output_prefix", "--fractions", "--seed", "--taxi_filters", "--header"})
+    EXPECT_NE(r.output.find(flag), std::string::npos) << flag;
+  r = tg("train --help");
+  EXPECT_EQ(r.status, 0);
+  for (const char* flag : {"--train_data_paths", "--eval_data_paths", "--output_dir", "--job-dir", "--num_epochs",
+                           "--train_steps", "--batch_size", "--hidden_units", "--learning_rate", "--optimizer", "--model",
+                           "--task", "--label_column", "--spec", "--eval_every_steps", "--early_stopping_patience",
+                           "--seed", "--device"})
     EXPECT_NE(r.output.find(flag), std::string::npos) << flag;
 }
 

@@ -90,9 +90,17 @@ int run_train(TrainFlags& f) {
   auto [metric, higher] = selection_metric(f.task);
   Progress progress(est.global_step(), f.train_steps, epochs);
   Json history{{"metric", metric}, {"train", Json::array()}, {"eval", Json::array()}};
+  // The learning curve records the mean training loss of windows of steps: at least two
+  // points per evaluation interval, and less noisy than single batches.
+  int64_t window = std::max<int64_t>(1, std::min(f.log_every_steps, f.eval_every_steps / 2));
+  double window_loss = 0;
   TrainSpec ts{train, f.train_steps, [&](int64_t step, double loss, const data::Batch& b) {
                  progress.update(step, b.epoch, loss, b.rows);
-                 if (step % std::max<int64_t>(1, f.log_every_steps) == 0) history["train"].push_back({step, loss});
+                 window_loss += loss;
+                 if (step % window == 0) {
+                   history["train"].push_back({step, window_loss / static_cast<double>(window)});
+                   window_loss = 0;
+                 }
                }};
   EvalSpec es{eval, -1, f.eval_every_steps, 0, metric, higher, static_cast<int>(f.early_stopping_patience)};
   auto result = train_and_evaluate(est, ts, es);
