@@ -35,4 +35,20 @@ TEST(TaxiQuality, DnnRegressorMeetsTheBarOnTheRealFiles) {
   EXPECT_LT(by_model.at("DNNRegressor [128 64 32], engineered")["test_rmse"].get<double>(), 6.0);
 }
 
+TEST(TaxiQuality, TgTrainWithEngineeredFeaturesMeetsTheBar) {
+  std::string data = TG_SHARED_DATA_DIR "/taxi";
+  if (!fs::exists(data + "/taxi-train.csv")) GTEST_SKIP() << "no shared taxi data beside the project";
+  fs::path out = fs::temp_directory_path() / "tg_taxi_quality_cli";
+  fs::remove_all(out);
+  std::string cmd = std::string(TG_BINARY) + " train --train_data_paths " + data + "/taxi-train.csv --eval_data_paths " +
+                    data + "/taxi-valid.csv --output_dir " + out.string() + " --spec " + TG_SOURCE_DIR +
+                    "/samples/specs/taxi_engineered.json --optimizer adam --learning_rate 0.001 --batch_size 128"
+                    " --hidden_units '128 64 32' --num_epochs 60 --eval_every_steps 58 --early_stopping_patience 15"
+                    " > /dev/null 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  nlohmann::json m;
+  std::ifstream(out / "metrics.json") >> m;
+  EXPECT_LE(m["rmse"].get<double>(), 4.1);
+}
+
 }  // namespace

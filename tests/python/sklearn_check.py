@@ -5,7 +5,8 @@
    computed on the same predictions;
 2. handwritten digits (10 classes, softmax): accuracy >= 0.96, confusion matrix agrees;
 3. a regression: the mean squared error agrees.
-Usage: sklearn_check.py CLASSIFY_CSV_BINARY WORK_DIR
+4. the digits sample reads the file scikit-learn ships and reaches accuracy >= 0.96.
+Usage: sklearn_check.py CLASSIFY_CSV_BINARY WORK_DIR [SAMPLE_DIGITS]
 """
 import json
 import os
@@ -76,6 +77,13 @@ y, pred, ours = run("regression", x, y, "regression", epochs=30)
 theirs = metrics.mean_squared_error(y, pred["value"])
 check("regression: mean squared error agrees with scikit-learn", close(ours["metrics"]["mse"], theirs, 1e-4),
       f"tensorgraph {ours['metrics']['mse']:.4f}, scikit-learn {theirs:.4f}")
+
+# 4. The digits sample on the file the package ships.
+if len(sys.argv) > 3:
+    shipped = os.path.join(os.path.dirname(datasets.__file__), "data", "digits.csv.gz")
+    out = subprocess.run([sys.argv[3], "--data", shipped], check=True, capture_output=True, text=True).stdout
+    acc = float(out.split("test accuracy ")[1].split("%")[0]) / 100
+    check("digits sample: test accuracy >= 0.96", acc >= 0.96, f"{acc:.4f}")
 
 print(f"{results['passed']} passed, {results['failed']} failed")
 sys.exit(1 if results["failed"] else 0)
