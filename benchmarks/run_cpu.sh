@@ -1,12 +1,23 @@
 #!/usr/bin/env bash
-# One command for the CPU benchmark table: builds tensorgraph, installs the peers (PyTorch)
-# in a virtual environment under build/, runs the harness and writes benchmarks/results/.
+# One command for the CPU benchmark tables: builds tensorgraph, installs the peers in virtual
+# environments under build/ (PyTorch, onnxruntime, pandas; TensorFlow 2.15 in its own, since
+# it pins an older numpy), runs the harness and writes benchmarks/results/cpu.md and cpu.json.
+# Arguments go to benchmarks/harness.py (e.g. --seconds 3, --sections train csv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-VENV="${TG_BENCH_VENV:-build/bench-venv}"
-if [ ! -x "$VENV/bin/python" ]; then
-  python3 -m venv "$VENV"
+BUILD_DIR="${TG_BUILD_DIR:-build}"
+VENV="$BUILD_DIR/bench-venv"
+[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+"$VENV/bin/python" -c "import torch, onnxruntime, onnx, pandas" 2>/dev/null ||
+  "$VENV/bin/pip" install -q torch numpy pandas onnx onnxruntime
+TF_VENV="$BUILD_DIR/bench-venv-tf"
+[ -x "$TF_VENV/bin/python" ] || python3 -m venv "$TF_VENV"
+TF_ARGS=()
+if "$TF_VENV/bin/python" -c "import tensorflow" 2>/dev/null ||
+   "$TF_VENV/bin/pip" install -q "tensorflow-cpu==2.15.1"; then
+  TF_ARGS=(--tf_python "$TF_VENV/bin/python")
+else
+  echo "tensorflow-cpu 2.15 could not be installed: the Keras peer is left out" >&2
 fi
-"$VENV/bin/python" -c "import torch" 2>/dev/null || "$VENV/bin/pip" install -q torch numpy
-"$VENV/bin/python" benchmarks/harness.py --build "${TG_BUILD_DIR:-build}" "$@"
+"$VENV/bin/python" benchmarks/harness.py --build "$BUILD_DIR" "${TF_ARGS[@]}" "$@"

@@ -2,12 +2,15 @@
 // one JSON line with samples per second. Also measures the oneDNN matrix-product ceiling.
 //   tg_train_bench --workload taxi-S [--batch 512] [--seconds 5] [--threads 1]
 //   tg_train_bench --gemm 1024 [--threads 2]
+//   tg_train_bench --workload taxi-S --infer --batch 1   (latency p50/p99 and samples/s)
 #include <CLI/CLI.hpp>
 #include <oneapi/dnnl/dnnl.h>
 
 #include <chrono>
 #include <cstdio>
+#include <algorithm>
 #include <random>
+#include <vector>
 
 #include "base/parallel.h"
 #include "graph/ops.h"
@@ -45,6 +48,49 @@ int run_gemm(int64_t n, double seconds) {
   return 0;
 }
 
+// Peak resident memory of this process in MB (VmHWM: this process image's own).
+double peak_rss_mb() {
+  FILE* f = std::fopen("/proc/self/status", "r");
+  char line[256];
+  double kb = -1;
+  while (f && std::fgets(line, sizeof line, f))
+    if (std::sscanf(line, "VmHWM: %lf", &kb) == 1) break;
+  if (f) std::fclose(f);
+  return kb / 1024.0;
+}
+
+// Forward passes only: each call's latency, then percentiles and throughput.
+int run_infer(const std::string& name, int64_t batch, double seconds) {
+  using namespace tg;
+  bench::Workload w = bench::workload(name);
+  if (batch > 0) w.batch = batch;
+  Graph g;
+  bench::MlpGraph m = bench::build_mlp(g, w);
+  Session sess(g);
+  sess.run(m.init);
+  std::mt19937 rng(1);
+  std::normal_distribution<float> normal;
+  Tensor x(DType::Float32, {w.batch, w.layers.front()});
+  for (auto& v : x.flat<float>()) v = normal(rng);
+  FeedList feeds{{m.x, x}};
+  for (int i = 0; i < 20; ++i) sess.run(feeds, {m.prediction});
+  std::vector<double> lat;
+  auto start = Clock::now();
+  while (seconds_since(start) < seconds) {
+    auto t = Clock::now();
+    sess.run(feeds, {m.prediction});
+    lat.push_back(seconds_since(t));
+  }
+  double total = seconds_since(start);
+  std::sort(lat.begin(), lat.end());
+  std::printf("{\"engine\": \"tensorgraph\", \"workload\": \"%s\", \"batch\": %ld, \"threads\": %d, "
+              "\"p50_us\": %.1f, \"p99_us\": %.1f, \"samples_per_s\": %.1f, \"peak_rss_mb\": %.1f}\n",
+              w.name.c_str(), static_cast<long>(w.batch), num_threads(), lat[lat.size() / 2] * 1e6,
+              lat[lat.size() * 99 / 100] * 1e6, static_cast<double>(w.batch * static_cast<int64_t>(lat.size())) / total,
+              peak_rss_mb());
+  return 0;
+}
+
 int run_train(const std::string& name, int64_t batch, double seconds) {
   using namespace tg;
   bench::Workload w = bench::workload(name);
@@ -70,9 +116,10 @@ int run_train(const std::string& name, int64_t batch, double seconds) {
   double loss = sess.run(feeds, {m.loss})[0].scalar_as_double();
   double sps = static_cast<double>(w.batch) / t;
   std::printf("{\"engine\": \"tensorgraph\", \"workload\": \"%s\", \"batch\": %ld, \"threads\": %d, "
-              "\"ms_per_step\": %.4f, \"samples_per_s\": %.1f, \"gflops\": %.2f, \"loss\": %.5f}\n",
+              "\"ms_per_step\": %.4f, \"samples_per_s\": %.1f, \"gflops\": %.2f, \"loss\": %.5f, "
+              "\"peak_rss_mb\": %.1f}\n",
               w.name.c_str(), static_cast<long>(w.batch), num_threads(), t * 1e3, sps,
-              sps * w.train_flops_per_sample() / 1e9, loss);
+              sps * w.train_flops_per_sample() / 1e9, loss, peak_rss_mb());
   return 0;
 }
 
@@ -84,6 +131,8 @@ int main(int argc, char** argv) {
   int64_t batch = 0, gemm = 0;
   double seconds = 5;
   int threads = 0;
+  bool infer = false;
+  app.add_flag("--infer", infer, "time forward passes (inference) instead of training steps");
   app.add_option("--workload", workload, "taxi-S, taxi-L, digits-M or wide");
   app.add_option("--batch", batch, "batch size (default: the workload's)");
   app.add_option("--gemm", gemm, "measure the oneDNN sgemm rate at n x n x n instead");
@@ -97,7 +146,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "give --workload or --gemm\n");
       return 2;
     }
-    return run_train(workload, batch, seconds);
+    return infer ? run_infer(workload, batch, seconds) : run_train(workload, batch, seconds);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return 1;

@@ -34,8 +34,10 @@ TrainAndEvaluateResult train_and_evaluate(Estimator& est, const TrainSpec& train
   int since_best = 0;
   std::vector<std::pair<Node*, Tensor>> best_weights;  // in memory when there is no model_dir
 
+  auto started = Clock::now();
   auto evaluate_now = [&]() -> bool {  // returns true to stop early
-    Evaluation e{est.global_step(), est.evaluate(eval.input, eval.steps)};
+    Evaluation e{est.global_step(), est.evaluate(eval.input, eval.steps), 0};
+    e.seconds = std::chrono::duration<double>(Clock::now() - started).count();
     auto it = e.result.metrics.find(eval.metric);
     TG_CHECK(it != e.result.metrics.end(), "train_and_evaluate: the evaluation has no metric '", eval.metric, "'");
     double v = it->second;

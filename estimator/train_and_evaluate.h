@@ -31,6 +31,7 @@ struct EvalSpec {
 struct Evaluation {
   int64_t step;
   EvalResult result;
+  double seconds = 0;  // since train_and_evaluate started
 };
 
 struct TrainAndEvaluateResult {

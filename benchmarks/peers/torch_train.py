@@ -6,12 +6,7 @@ import time
 
 import torch
 
-WORKLOADS = {
-    "taxi-S": ([6, 128, 64, 32, 1], 512, False),
-    "taxi-L": ([6, 1024, 512, 256, 1], 1024, False),
-    "digits-M": ([64, 512, 256, 10], 256, True),
-    "wide": ([1024, 1024, 1024, 1024, 1], 1024, False),
-}
+from common import WORKLOADS, peak_rss_mb
 
 
 def main():
@@ -60,7 +55,7 @@ def main():
     print(json.dumps({"engine": f"pytorch {torch.__version__}", "workload": a.workload,
                       "batch": batch, "threads": a.threads, "ms_per_step": round(t * 1e3, 4),
                       "samples_per_s": round(sps, 1), "gflops": round(sps * 6 * weights / 1e9, 2),
-                      "loss": round(loss.item(), 5)}))
+                      "loss": round(loss.item(), 5), "peak_rss_mb": peak_rss_mb()}))
 
 
 if __name__ == "__main__":

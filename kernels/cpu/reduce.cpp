@@ -75,10 +75,16 @@ void reduce_into(const Tensor& in, T* out, const std::vector<bool>& red, T init,
     parallel_for(g.outer, std::max<int64_t>(1, kGrain / std::max<int64_t>(g.mid, 1)),
                  [&](int64_t b, int64_t e) {
                    for (int64_t o = b; o < e; ++o) {
-                     T acc = init;
+                     // Eight independent partial results, so that the loop is not one chain
+                     // of dependent additions (the compiler may not reorder float sums).
+                     T acc[8] = {init, init, init, init, init, init, init, init};
                      const T* row = x + o * g.mid;
-                     for (int64_t m = 0; m < g.mid; ++m) acc = f(acc, row[m]);
-                     out[o] = acc;
+                     int64_t m = 0;
+                     for (; m + 8 <= g.mid; m += 8)
+                       for (int l = 0; l < 8; ++l) acc[l] = f(acc[l], row[m + l]);
+                     for (; m < g.mid; ++m) acc[0] = f(acc[0], row[m]);
+                     for (int l = 1; l < 8; ++l) acc[0] = f(acc[0], acc[l]);
+                     out[o] = acc[0];
                    }
                  });
     return;

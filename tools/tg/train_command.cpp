@@ -108,7 +108,7 @@ int run_train(TrainFlags& f) {
   for (const auto& e : result.history) {
     Json m;
     for (const auto& [k, v] : e.result.metrics) m[k] = v;
-    history["eval"].push_back({{"step", e.step}, {"metrics", m}});
+    history["eval"].push_back({{"step", e.step}, {"seconds", e.seconds}, {"metrics", m}});
   }
   history["best_step"] = result.best.step;
   history["stopped_early"] = result.stopped_early;
