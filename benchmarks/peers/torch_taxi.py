@@ -48,7 +48,8 @@ def main():
         if rmse <= a.target:
             reached = time.perf_counter() - start
             break
-    print(json.dumps({"engine": f"pytorch {torch.__version__}", "seconds_to_target": reached, "epochs": epoch + 1,
+    print(json.dumps({"engine": f"pytorch {torch.__version__}", "seconds_to_target": reached and round(reached, 3),
+                      "epochs": epoch + 1,
                       "best_valid_rmse": round(best, 4), "peak_rss_mb": peak_rss_mb()}))
 
 
