@@ -135,7 +135,7 @@ void one_hot(const KernelContext& c) {
   visit_dtype(c.out().dtype(), [&](auto z) {
     using T = decltype(z);
     T* out = c.out().data<T>();
-    for (int64_t i = 0; i < c.in(0).num_elements(); ++i)
+    for (int64_t i = 0, n_ = c.in(0).num_elements(); i < n_; ++i)
       for (int64_t d = 0; d < depth; ++d)
         out[i * depth + d] = static_cast<T>(idx[i] == static_cast<I>(d) ? on : off);
   });
@@ -144,7 +144,7 @@ void one_hot(const KernelContext& c) {
 template <class T>
 void fill_like(const KernelContext& c, T v) {
   T* out = c.out().data<T>();
-  for (int64_t i = 0; i < c.out().num_elements(); ++i) out[i] = v;
+  for (int64_t i = 0, n_ = c.out().num_elements(); i < n_; ++i) out[i] = v;
 }
 template <class T> void zeros_like(const KernelContext& c) { fill_like<T>(c, T(0)); }
 template <class T> void ones_like(const KernelContext& c) { fill_like<T>(c, T(1)); }

@@ -30,7 +30,7 @@ void bucketize(const KernelContext& c) {
   const auto& b = c.attrs.get<std::vector<double>>("boundaries");
   const T* x = c.in(0).data<T>();
   int64_t* out = c.out().data<int64_t>();
-  for (int64_t i = 0; i < c.out().num_elements(); ++i)
+  for (int64_t i = 0, n_ = c.out().num_elements(); i < n_; ++i)
     out[i] = std::upper_bound(b.begin(), b.end(), static_cast<double>(x[i])) - b.begin();
 }
 
@@ -39,7 +39,7 @@ void vocabulary_lookup(const KernelContext& c) {
   const auto& index = c.attrs.get<std::vector<int64_t>>("sorted_index");
   int64_t oov = c.attrs.get<int64_t>("num_oov_buckets"), size = c.attrs.get<int64_t>("vocabulary_size");
   int64_t* out = c.out().data<int64_t>();
-  for (int64_t i = 0; i < c.out().num_elements(); ++i) {
+  for (int64_t i = 0, n_ = c.out().num_elements(); i < n_; ++i) {
     std::string v = text_of(c.in(0), i);
     auto it = std::lower_bound(vocab.begin(), vocab.end(), v);
     if (it != vocab.end() && *it == v) {
@@ -54,7 +54,7 @@ void vocabulary_lookup(const KernelContext& c) {
 void hash_bucket(const KernelContext& c) {
   uint64_t n = static_cast<uint64_t>(c.attrs.get<int64_t>("num_buckets"));
   int64_t* out = c.out().data<int64_t>();
-  for (int64_t i = 0; i < c.out().num_elements(); ++i) {
+  for (int64_t i = 0, n_ = c.out().num_elements(); i < n_; ++i) {
     std::string v = text_of(c.in(0), i);
     out[i] = static_cast<int64_t>(fnv1a(v.data(), v.size()) % n);
   }
@@ -63,7 +63,7 @@ void hash_bucket(const KernelContext& c) {
 void cross_hash(const KernelContext& c) {
   uint64_t n = static_cast<uint64_t>(c.attrs.get<int64_t>("num_buckets"));
   int64_t* out = c.out().data<int64_t>();
-  for (int64_t i = 0; i < c.out().num_elements(); ++i) {
+  for (int64_t i = 0, n_ = c.out().num_elements(); i < n_; ++i) {
     uint64_t h = 1469598103934665603ull;
     for (const Tensor* t : c.inputs) {
       int64_t id = t->data<int64_t>()[i];
@@ -78,7 +78,7 @@ void check_ids(const KernelContext& c) {
   int64_t n = c.attrs.get<int64_t>("num_buckets"), dflt = c.attrs.get<int64_t>("default_value");
   const T* x = c.in(0).data<T>();
   int64_t* out = c.out().data<int64_t>();
-  for (int64_t i = 0; i < c.out().num_elements(); ++i) {
+  for (int64_t i = 0, n_ = c.out().num_elements(); i < n_; ++i) {
     int64_t id = static_cast<int64_t>(x[i]);
     if (id < 0 || id >= n) {
       TG_CHECK(dflt >= 0, "id ", id, " is outside [0, ", n, ") and there is no default");

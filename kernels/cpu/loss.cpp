@@ -11,7 +11,7 @@ template <class T>
 void sigmoid_ce(const KernelContext& c) {
   const T *z = c.in(0).data<T>(), *x = c.in(1).data<T>();
   T* out = c.out().data<T>();
-  for (int64_t i = 0; i < c.out().num_elements(); ++i)
+  for (int64_t i = 0, n_ = c.out().num_elements(); i < n_; ++i)
     out[i] = std::max(x[i], T(0)) - x[i] * z[i] + std::log1p(std::exp(-std::abs(x[i])));
 }
 

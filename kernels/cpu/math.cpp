@@ -29,7 +29,7 @@ template <class T> void div(const KernelContext& c) {
     // Integer division by zero would trap; report it (before any parallel region, which an
     // exception must not cross).
     const T* b = c.in(1).data<T>();
-    for (int64_t i = 0; i < c.in(1).num_elements(); ++i)
+    for (int64_t i = 0, n_ = c.in(1).num_elements(); i < n_; ++i)
       TG_CHECK(b[i] != 0, "integer division by zero");
   }
   binary<T>(c, [](T a, T b) { return static_cast<T>(a / b); });
@@ -79,7 +79,9 @@ void select(const KernelContext& c) {
     T* out = c.out().data<T>();
     int64_t n = c.out().num_elements();
     parallel_for(n, kGrain, [&](int64_t s, int64_t e) {
-      for (int64_t i = s; i < e; ++i) out[i] = cond[i] ? a[i] : b[i];
+      // The condition picks the source array: no branch on an unpredictable mask.
+      const T* src[2] = {b, a};
+      for (int64_t i = s; i < e; ++i) out[i] = src[cond[i] ? 1 : 0][i];
     });
   });
 }

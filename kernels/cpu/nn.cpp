@@ -2,7 +2,6 @@
 // softmax run on oneDNN (which reaches the machine's peak and vectorizes exp); float64, used
 // by gradient checks, runs on plain loops.
 #include <cstring>
-#include <random>
 
 #include "kernels/cpu/activation.h"
 #include "kernels/cpu/common.h"
@@ -240,16 +239,26 @@ void softmax(const KernelContext& c) {
   }
 }
 
-// 0 with probability rate, else 1/(1-rate); a fresh mask for every run of the session.
+// 0 with probability rate, else 1/(1-rate); a fresh mask for every run of the session. Each
+// element's draw is a SplitMix64 hash of (seed, run, index): reproducible, and cheap enough
+// not to dominate a training step as a sequential generator would.
+uint64_t splitmix64(uint64_t x) {
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+
 template <class T>
 void dropout_mask(const KernelContext& c) {
   double rate = c.attrs.get<double>("rate");
-  uint64_t seed = static_cast<uint64_t>(c.attrs.get<int64_t>("seed"));
-  std::mt19937_64 rng(seed * 0x9E3779B97F4A7C15ull + c.run_counter);
-  std::uniform_real_distribution<double> u(0.0, 1.0);
+  uint64_t base = splitmix64(static_cast<uint64_t>(c.attrs.get<int64_t>("seed")) * 0x9E3779B97F4A7C15ull + c.run_counter);
+  uint64_t cut = static_cast<uint64_t>(rate * 18446744073709551616.0);  // rate x 2^64
   T keep = static_cast<T>(1.0 / (1.0 - rate));
   T* out = c.out().data<T>();
-  for (int64_t i = 0; i < c.out().num_elements(); ++i) out[i] = u(rng) >= rate ? keep : T(0);
+  parallel_for(c.out().num_elements(), kGrain, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) out[i] = splitmix64(base + static_cast<uint64_t>(i)) >= cut ? keep : T(0);
+  });
 }
 
 }  // namespace

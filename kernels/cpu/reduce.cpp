@@ -113,7 +113,7 @@ void reduce_mean(const KernelContext& c) {
   reduce_sum<T>(c);
   int64_t count = c.out().num_elements() ? c.in(0).num_elements() / c.out().num_elements() : 1;
   T* o = c.out().data<T>();
-  for (int64_t i = 0; i < c.out().num_elements(); ++i) o[i] = static_cast<T>(o[i] / static_cast<T>(count));
+  for (int64_t i = 0, n_ = c.out().num_elements(); i < n_; ++i) o[i] = static_cast<T>(o[i] / static_cast<T>(count));
 }
 template <class T>
 void reduce_max(const KernelContext& c) {

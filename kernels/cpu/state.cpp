@@ -12,7 +12,7 @@ template <class T>
 void fill(const KernelContext& c) {
   T v = static_cast<T>(c.attrs.get<double>("value"));
   T* out = c.out().data<T>();
-  for (int64_t i = 0; i < c.out().num_elements(); ++i) out[i] = v;
+  for (int64_t i = 0, n_ = c.out().num_elements(); i < n_; ++i) out[i] = v;
 }
 
 // Random initial values depend on the seed only, so a graph initializes the same way in every
@@ -21,7 +21,7 @@ template <class T, class Draw>
 void random_fill(const KernelContext& c, Draw draw) {
   std::mt19937_64 rng(static_cast<uint64_t>(c.attrs.get<int64_t>("seed")));
   T* out = c.out().data<T>();
-  for (int64_t i = 0; i < c.out().num_elements(); ++i) out[i] = static_cast<T>(draw(rng));
+  for (int64_t i = 0, n_ = c.out().num_elements(); i < n_; ++i) out[i] = static_cast<T>(draw(rng));
 }
 
 template <class T>
