@@ -221,7 +221,7 @@ def micro_section(a, report):
     for r in runs:
         note = f"{r['items_per_second']:,.0f} elements/s" if "items_per_second" in r else ""
         if "GFLOP/s" in r:
-            note += f", {r['GFLOP/s']:.0f} GFLOP/s"
+            note += (", " if note else "") + f"{r['GFLOP/s']:.0f} GFLOP/s"
         if "ns_per_op" in r:
             note = f"{r['ns_per_op'] * 1e9:.0f} ns per op"
         lines.append(f"| {r['name']} | {r['real_time'] / 1e3 if r['time_unit'] == 'ns' else r['real_time']:.2f} | {note} |")
