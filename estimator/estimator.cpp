@@ -112,6 +112,11 @@ Estimator& Estimator::operator=(Estimator&&) noexcept = default;
 
 const ModelSpec& Estimator::spec() const { return impl_->spec; }
 const RunConfig& Estimator::config() const { return impl_->config; }
+const ModelGraph& Estimator::model_graph() {
+  impl_->build();
+  return impl_->model;
+}
+
 Graph& Estimator::graph() {
   impl_->build();
   return *impl_->graph;

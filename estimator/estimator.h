@@ -14,6 +14,8 @@
 
 namespace tg::estimator {
 
+struct ModelGraph;
+
 struct ModelSpec {
   Head head = Head::regression();
   std::vector<Column> linear_columns;  // the linear (wide) part; empty for a pure DNN
@@ -76,8 +78,15 @@ class Estimator {
   // Restores the weights of a checkpoint file into the live session.
   void restore(const std::string& checkpoint_path);
 
+  // Writes a versioned export (export_dir/<global step>/): the prediction graph with its
+  // feature transformations, the weights, the signature and metadata (see docs/export-format.md).
+  // Returns the version directory.
+  std::string export_model(const std::string& export_dir, const MetricMap& metrics = {});
+
   const ModelSpec& spec() const;
   const RunConfig& config() const;
+  // The model's graph pieces (inputs, logits, head outputs), built on first use.
+  const ModelGraph& model_graph();
   Graph& graph();
   Session& session();
 

@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(cmake ninja-build g++ ccache libdnnl-dev libgtest-dev libbenchmark-dev
           nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev libfast-float-dev
-          clang libclang-rt-14-dev protobuf-compiler libprotobuf-dev zlib1g-dev chromium)
+          clang libclang-rt-14-dev protobuf-compiler libprotobuf-dev zlib1g-dev libcpp-httplib-dev
+          chromium)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -14,5 +14,6 @@ Command add_train_command(CLI::App& app);
 Command add_evaluate_command(CLI::App& app);
 Command add_predict_command(CLI::App& app);
 Command add_report_command(CLI::App& app);
+Command add_serve_command(CLI::App& app);
 
 }  // namespace tg::cli

@@ -6,6 +6,8 @@
 
 #include "data/dataset.h"
 #include "runtime/checkpoint.h"
+#include "serving/predictor.h"
+#include "serving/rest.h"
 #include "tools/tg/commands.h"
 #include "tools/tg/model_dir.h"
 
@@ -48,7 +50,43 @@ int run_evaluate(const ModelFlags& f) {
   return 0;
 }
 
+// Predictions from an export (tg train --export_dir, Estimator::export_model): the export
+// alone, no training directory needed.
+int predict_from_export(const ModelFlags& f) {
+  auto versions = serving::export_versions(f.model_dir);
+  TG_CHECK(!versions.empty(), "'", f.model_dir, "' holds no export version");
+  auto p = serving::Predictor::load(f.model_dir + "/" + std::to_string(versions.back()));
+  // The rows are read with every column as its signature says; other columns are skipped.
+  std::vector<std::string> names = data::read_header(data::expand_files(f.paths)[0]);
+  std::vector<data::ColumnSpec> cols;
+  for (const auto& n : names) {
+    data::ColumnSpec c{n, DType::Float32};
+    bool used = false;
+    for (const auto& s : p->inputs())
+      if (s.name == n) c.dtype = s.dtype, used = true;
+    c.skip = !used;
+    cols.push_back(c);
+  }
+  data::DatasetOptions o;
+  o.files = f.paths;
+  o.header = true;
+  o.batch_size = f.batch_size;
+  data::CsvDataset ds(o, data::CsvSchema(cols));
+  auto it = ds.iterate();
+  std::ofstream file;
+  if (f.output != "-") file.open(f.output);
+  std::ostream& out = f.output == "-" ? std::cout : file;
+  while (auto b = it->next()) {
+    std::map<std::string, Tensor> in;
+    for (const auto& s : p->inputs()) in[s.name] = (*b)[s.name];
+    auto res = p->predict(in);
+    for (const auto& row : serving::rows_json(res, p->outputs())) out << row.dump() << "\n";
+  }
+  return 0;
+}
+
 int run_predict(const ModelFlags& f) {
+  if (!serving::export_versions(f.model_dir).empty()) return predict_from_export(f);
   Json saved;
   Estimator est = load(f, saved);
   const Json& spec = saved["spec"];
@@ -115,7 +153,9 @@ Command add_evaluate_command(CLI::App& app) {
 Command add_predict_command(CLI::App& app) {
   auto f = std::make_shared<ModelFlags>();
   auto* c = app.add_subcommand("predict", "Predict with a trained model: CSV rows in, CSV or JSON lines out");
-  add_model_flags(c, *f, "--input", "CSV files or glob patterns, with or without the label column");
+  add_model_flags(c, *f, "--input",
+                  "CSV files or glob patterns, with or without the label column (with a header line when "
+                  "--model_dir is an export directory; output is then one JSON object a row)");
   c->add_option("--output", f->output, "where to write the predictions (- for standard output)");
   c->add_option("--format", f->format, "csv or json (one JSON object a line)")->check(CLI::IsMember({"csv", "json"}));
   return [c, f] { return c->parsed() ? run_predict(*f) : -1; };

@@ -19,7 +19,7 @@ namespace {
 struct TrainFlags {
   std::vector<std::string> train_paths, eval_paths;
   std::string output_dir, hidden_units = "128 64 32", optimizer, model = "dnn", task = "regression";
-  std::string label_column, columns, features, spec_file, device, activation = "relu";
+  std::string label_column, columns, features, spec_file, device, activation = "relu", export_dir;
   int64_t num_epochs = -1, train_steps = -1, batch_size = 128, eval_every_steps = 1000, n_classes = 2;
   int64_t log_every_steps = 100, early_stopping_patience = 0, seed = 42;
   double learning_rate = -1, dropout = 0;
@@ -120,6 +120,10 @@ int run_train(TrainFlags& f) {
   metrics["best_step"] = result.best.step;
   write_json_file(f.output_dir + "/metrics.json", metrics);
   write_details(f.output_dir, f.task, final_eval, est, eval);
+  if (!f.export_dir.empty()) {
+    MetricMap exported_metrics = final_eval.metrics;
+    std::printf("exported the best model to %s\n", est.export_model(f.export_dir, exported_metrics).c_str());
+  }
   std::printf("best model at step %ld of %ld%s; its metrics on %s:", static_cast<long>(result.best.step),
               static_cast<long>(est.global_step()), result.stopped_early ? " (stopped early)" : "",
               f.eval_paths[0].c_str());
@@ -159,6 +163,7 @@ Command add_train_command(CLI::App& app) {
       ->check(CLI::IsMember({"relu", "leaky_relu", "elu", "sigmoid", "tanh", "softplus"}));
   c->add_option("--dropout", f->dropout, "dropout rate of hidden units")->check(CLI::Range(0.0, 0.99));
   c->add_option("--seed", f->seed, "random seed");
+  c->add_option("--export_dir", f->export_dir, "also export the best model to EXPORT_DIR/<global step>/ for tg serve");
   c->add_option("--device", f->device, "device for the model: /cpu:0 or /gpu:0 (falls back to the CPU)");
   return [c, f] { return c->parsed() ? run_train(*f) : -1; };
 }

@@ -1,0 +1,53 @@
+// Loading an export (export_dir/<version>/model.json + variables.tgc) and predicting with it,
+// in any process, from the export alone. The format is described in docs/export-format.md;
+// everything in it is validated on load.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "runtime/session.h"
+
+namespace tg::serving {
+
+struct TensorSpec {
+  std::string name;  // as requests name it
+  std::string node;  // in the graph
+  DType dtype;
+  Shape shape;
+};
+
+class Predictor {
+ public:
+  // Loads one version directory; throws tg::Error naming the file and the problem.
+  static std::shared_ptr<Predictor> load(const std::string& version_dir);
+
+  // Inputs by signature name, each a tensor of shape [n] of its dtype; returns every output.
+  // Thread-safe (one prediction at a time).
+  std::map<std::string, Tensor> predict(const std::map<std::string, Tensor>& inputs);
+
+  const std::vector<TensorSpec>& inputs() const { return inputs_; }
+  const std::vector<TensorSpec>& outputs() const { return outputs_; }
+  const nlohmann::json& metadata() const { return metadata_; }
+  int64_t version() const { return version_; }
+  std::string task() const { return metadata_.value("task", "regression"); }
+
+ private:
+  Graph graph_;
+  std::unique_ptr<Session> session_;
+  std::vector<TensorSpec> inputs_, outputs_;
+  std::vector<Output> fetches_;
+  Output training_;
+  nlohmann::json metadata_;
+  int64_t version_ = 0;
+  std::mutex mu_;
+};
+
+// Version numbers present in an export directory, ascending (directories named by integers).
+std::vector<int64_t> export_versions(const std::string& export_dir);
+
+}  // namespace tg::serving

@@ -1,0 +1,55 @@
+// tg serve: TensorFlow Serving's REST API over an export directory (see serving/server.h).
+// SIGTERM or SIGINT stops it cleanly: in-flight requests finish, threads are joined.
+#include <csignal>
+#include <cstdio>
+#include <thread>
+
+#include "serving/predictor.h"
+#include "serving/server.h"
+#include "tools/tg/commands.h"
+
+namespace tg::cli {
+
+Command add_serve_command(CLI::App& app) {
+  auto o = std::make_shared<serving::ServerOptions>();
+  auto max_body_mb = std::make_shared<int>(16);
+  auto* c = app.add_subcommand("serve", "Serve an exported model over REST (TensorFlow Serving's API)");
+  c->add_option("--model_dir,--export_dir", o->export_dir, "the export directory (holding numbered versions)")
+      ->required()->check(CLI::ExistingDirectory);
+  c->add_option("--model_name", o->model_name, "the NAME in /v1/models/NAME");
+  c->add_option("--host", o->host, "address to bind (127.0.0.1 unless told otherwise)");
+  c->add_option("--port", o->port, "port to listen on (0: any free port, printed)")->check(CLI::Range(0, 65535));
+  c->add_option("--max_batch_rows", o->max_batch_rows, "rows a request or a batch may hold")->check(CLI::PositiveNumber);
+  c->add_option("--batch_timeout_us", o->batch_timeout_us, "how long a request waits for others to batch with")
+      ->check(CLI::Range(0, 1000000));
+  c->add_option("--max_body_mb", *max_body_mb, "largest request body accepted")->check(CLI::PositiveNumber);
+  c->add_option("--poll_ms", o->poll_ms, "how often to look for a new version")->check(CLI::PositiveNumber);
+  return [c, o, max_body_mb] {
+    if (!c->parsed()) return -1;
+    o->max_body_bytes = static_cast<size_t>(*max_body_mb) << 20;
+    // Signals go to one thread, which stops the server; every other thread blocks them.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    serving::ModelServer server(*o);
+    int port = server.start();
+    auto versions = serving::export_versions(o->export_dir);
+    std::printf("serving model '%s' version %ld at http://%s:%d/v1/models/%s\n", o->model_name.c_str(),
+                static_cast<long>(versions.back()), o->host.c_str(), port, o->model_name.c_str());
+    std::fflush(stdout);
+    std::thread waiter([&] {
+      int sig = 0;
+      sigwait(&signals, &sig);
+      server.stop();
+    });
+    server.wait();
+    pthread_kill(waiter.native_handle(), SIGTERM);  // wakes the waiter if stop came another way
+    waiter.join();
+    std::printf("stopped\n");
+    return 0;
+  };
+}
+
+}  // namespace tg::cli
