@@ -35,6 +35,9 @@ class Predictor {
   const nlohmann::json& metadata() const { return metadata_; }
   int64_t version() const { return version_; }
   std::string task() const { return metadata_.value("task", "regression"); }
+  // The loaded graph and the session holding its weights (for converters such as ONNX).
+  const Graph& graph() const { return graph_; }
+  Session& session() { return *session_; }
 
  private:
   Graph graph_;

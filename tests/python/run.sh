@@ -8,6 +8,6 @@ venv="$build/test-venv"
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
-"$venv/bin/python" -c "import sklearn, numpy, tensorboard, PIL" 2>/dev/null ||
-  "$venv/bin/pip" install -q scikit-learn numpy tensorboard pillow
+"$venv/bin/python" -c "import sklearn, numpy, tensorboard, PIL, onnxruntime" 2>/dev/null ||
+  "$venv/bin/pip" install -q scikit-learn numpy tensorboard pillow onnxruntime
 exec "$venv/bin/python" "$@"

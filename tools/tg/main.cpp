@@ -13,7 +13,7 @@ int main(int argc, char** argv) {
   std::vector<tg::cli::Command> commands{
       tg::cli::add_train_command(app),    tg::cli::add_evaluate_command(app), tg::cli::add_predict_command(app),
       tg::cli::add_report_command(app),   tg::cli::add_split_command(app),    tg::cli::add_generate_command(app),
-      tg::cli::add_serve_command(app)};
+      tg::cli::add_serve_command(app),    tg::cli::add_export_onnx_command(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

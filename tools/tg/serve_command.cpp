@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "serving/onnx_export.h"
 #include "serving/predictor.h"
 #include "serving/server.h"
 #include "tools/tg/commands.h"
@@ -48,6 +49,22 @@ Command add_serve_command(CLI::App& app) {
     pthread_kill(waiter.native_handle(), SIGTERM);  // wakes the waiter if stop came another way
     waiter.join();
     std::printf("stopped\n");
+    return 0;
+  };
+}
+
+Command add_export_onnx_command(CLI::App& app) {
+  auto dir = std::make_shared<std::string>(), out = std::make_shared<std::string>();
+  auto* c = app.add_subcommand("export-onnx", "Convert the latest version of an export to an ONNX model (opset 17)");
+  c->add_option("--model_dir,--export_dir", *dir, "the export directory")->required()->check(CLI::ExistingDirectory);
+  c->add_option("--output", *out, "the .onnx file to write")->required();
+  return [c, dir, out] {
+    if (!c->parsed()) return -1;
+    auto versions = serving::export_versions(*dir);
+    TG_CHECK(!versions.empty(), "'", *dir, "' holds no export version");
+    auto p = serving::Predictor::load(*dir + "/" + std::to_string(versions.back()));
+    serving::export_onnx(*p, *out);
+    std::printf("wrote %s (version %ld, checked by onnx::checker)\n", out->c_str(), static_cast<long>(versions.back()));
     return 0;
   };
 }
