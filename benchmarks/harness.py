@@ -228,8 +228,112 @@ def micro_section(a, report):
     return lines + [""]
 
 
+def wrk(port, body_path, seconds, connections=8):
+    """Runs wrk against :predict with a JSON body; returns requests/s, p50/p99 ms, errors, requests."""
+    lua = body_path + ".lua"
+    with open(lua, "w") as f:
+        f.write('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
+                f'local f = io.open("{body_path}", "r")\nwrk.body = f:read("*a")\nf:close()\n')
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", lua, "--latency",
+                          f"http://127.0.0.1:{port}/v1/models/taxi:predict"], check=True, capture_output=True,
+                         text=True).stdout
+
+    def ms(label):
+        for line in out.splitlines():
+            parts = line.split()
+            if parts and parts[0] == label:
+                v = parts[1]
+                return float(v[:-2]) if v.endswith("ms") else float(v[:-2]) / 1000 if v.endswith("us") else float(v[:-1]) * 1000
+        return None
+    rps = next(float(l.split()[1]) for l in out.splitlines() if l.startswith("Requests/sec"))
+    total = next(int(l.split()[0]) for l in out.splitlines() if "requests in" in l)
+    errors = sum(int(l.split()[-1]) for l in out.splitlines() if l.strip().startswith("Non-2xx"))
+    errors += sum(int(x) for l in out.splitlines() if "Socket errors" in l for x in l.replace(",", "").split()[3::2])
+    return {"requests_per_s": rps, "p50_ms": ms("50%"), "p99_ms": ms("99%"), "errors": errors, "requests": total}
+
+
+def rss_mb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(l.split()[1]) / 1024 for l in f if l.startswith("VmRSS:"))
+
+
+def serve_section(a, report):
+    """tg serve under wrk on loopback (1 and 100 rows a request), memory over a million requests,
+    beside the same model run by onnxruntime in-process."""
+    work = os.path.join(a.build, "bench-data", "serve")
+    subprocess.run(["rm", "-rf", work], check=True)
+    os.makedirs(work)
+    tg = os.path.join(a.build, "tools", "tg")
+    run = lambda *args: subprocess.run([tg, *args], check=True, capture_output=True)
+    run("generate-taxi", "--rows", "20000", "--output", f"{work}/all.csv")
+    run("split", f"{work}/all.csv", "--output_prefix", f"{work}/taxi")
+    spec = os.path.join(os.path.dirname(HERE), "samples", "specs", "taxi_engineered.json")
+    run("train", "--train_data_paths", f"{work}/taxi-train.csv", "--eval_data_paths", f"{work}/taxi-valid.csv",
+        "--output_dir", f"{work}/model", "--spec", spec, "--optimizer", "adam", "--num_epochs", "2",
+        "--export_dir", f"{work}/export")
+    run("export-onnx", "--model_dir", f"{work}/export", "--output", f"{work}/model.onnx")
+    row = {"pickuplon": -73.98, "pickuplat": 40.75, "dropofflon": -73.95, "dropofflat": 40.78, "passengers": 1}
+    bodies = {}
+    for n in (1, 100):
+        bodies[n] = f"{work}/body-{n}.json"
+        with open(bodies[n], "w") as f:
+            json.dump({"instances": [row] * n}, f)
+    server = subprocess.Popen([tg, "serve", "--model_dir", f"{work}/export", "--model_name", "taxi", "--port", "0"],
+                              stdout=subprocess.PIPE, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    port = int(server.stdout.readline().split("127.0.0.1:")[1].split("/")[0])
+    rows = []
+    try:
+        for n in (1, 100):
+            r = wrk(port, bodies[n], 10)
+            r.update({"engine": "tg serve (REST, JSON)", "rows_per_request": n})
+            rows.append(r)
+        before = rss_mb(server.pid)
+        seconds = int(min(240, max(30, 1_000_000 / max(rows[0]["requests_per_s"], 1))))
+        soak = wrk(port, bodies[1], seconds)
+        after = rss_mb(server.pid)
+        soak.update({"rss_before_mb": round(before, 1), "rss_after_mb": round(after, 1), "seconds": seconds})
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    ref = subprocess.run([sys.executable, "-c", ONNX_REFERENCE, f"{work}/model.onnx"], check=True, capture_output=True,
+                         text=True).stdout
+    refs = [json.loads(l) for l in ref.splitlines() if l.startswith("{")]
+    report["serving"] = {"wrk": rows, "soak": soak, "onnxruntime_in_process": refs}
+    lines = ["## Serving (tg serve under wrk on loopback)", "",
+             "The taxi DNN with engineered features, exported and served by `tg serve`; wrk with 2 threads and 8 "
+             "connections for 10 s, one request body repeated. The reference is the same model (its ONNX export) run "
+             "by onnxruntime in-process, with no HTTP or JSON.", "",
+             "| rows a request | engine | requests/s | p50 latency (ms) | p99 latency (ms) | errors |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['rows_per_request']} | {r['engine']} | {r['requests_per_s']:,.0f} | {r['p50_ms']:.3f} | "
+                     f"{r['p99_ms']:.3f} | {r['errors']} |")
+    for r in refs:
+        lines.append(f"| {r['rows']} | {r['engine']} | {r['calls_per_s']:,.0f} | {r['p50_ms']:.3f} | {r['p99_ms']:.3f} | 0 |")
+    lines += ["", f"Soak: {soak['requests']:,} requests of one row in {soak['seconds']} s, {soak['errors']} errors; the "
+              f"server's resident memory went from {soak['rss_before_mb']} MB to {soak['rss_after_mb']} MB.", ""]
+    return lines
+
+
+ONNX_REFERENCE = """
+import json, sys, time
+import numpy as np, onnxruntime as ort
+so = ort.SessionOptions(); so.intra_op_num_threads = 1
+s = ort.InferenceSession(sys.argv[1], so, providers=["CPUExecutionProvider"])
+row = {"pickuplon": -73.98, "pickuplat": 40.75, "dropofflon": -73.95, "dropofflat": 40.78, "passengers": 1.0}
+for n in (1, 100):
+    feeds = {i.name: np.full((n,), row[i.name], dtype=np.float32) for i in s.get_inputs()}
+    for _ in range(100): s.run(None, feeds)
+    lat, start = [], time.perf_counter()
+    while time.perf_counter() - start < 3:
+        t = time.perf_counter(); s.run(None, feeds); lat.append(time.perf_counter() - t)
+    lat.sort()
+    print(json.dumps({"engine": f"onnxruntime {ort.__version__} in-process", "rows": n, "calls_per_s": len(lat) / 3,
+                      "p50_ms": lat[len(lat) // 2] * 1e3, "p99_ms": lat[len(lat) * 99 // 100] * 1e3}))
+"""
+
+
 SECTIONS = {"train": train_section, "infer": infer_section, "csv": csv_section, "taxi": taxi_section,
-            "micro": micro_section}
+            "micro": micro_section, "serve": serve_section}
 ALL_SECTIONS = list(SECTIONS)
 
 

@@ -27,7 +27,7 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8501;                      // 0: any free port
   int64_t max_batch_rows = 4096;        // larger requests are refused
-  int batch_timeout_us = 1000;          // how long a request waits for others to batch with
+  int batch_timeout_us = 200;           // how long a request waits for others to batch with
   size_t max_body_bytes = 16 << 20;
   int poll_ms = 500;                    // how often the export directory is checked
 };
