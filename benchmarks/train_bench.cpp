@@ -59,20 +59,35 @@ double peak_rss_mb() {
   return kb / 1024.0;
 }
 
+// A workload's graph in an initialized session, with one fixed random input batch.
+struct Bench {
+  tg::bench::Workload w;
+  tg::Graph g;
+  tg::bench::MlpGraph m;
+  tg::Session sess;
+  std::mt19937 rng{1};
+  tg::Tensor x;
+  Bench(const std::string& name, int64_t batch)
+      : w(with_batch(tg::bench::workload(name), batch)), m(tg::bench::build_mlp(g, w)), sess(g) {
+    sess.run(m.init);
+    std::normal_distribution<float> normal;
+    x = tg::Tensor(tg::DType::Float32, {w.batch, w.layers.front()});
+    for (auto& v : x.flat<float>()) v = normal(rng);
+  }
+  static tg::bench::Workload with_batch(tg::bench::Workload w, int64_t batch) {
+    if (batch > 0) w.batch = batch;
+    return w;
+  }
+};
+
 // Forward passes only: each call's latency, then percentiles and throughput.
 int run_infer(const std::string& name, int64_t batch, double seconds) {
   using namespace tg;
-  bench::Workload w = bench::workload(name);
-  if (batch > 0) w.batch = batch;
-  Graph g;
-  bench::MlpGraph m = bench::build_mlp(g, w);
-  Session sess(g);
-  sess.run(m.init);
-  std::mt19937 rng(1);
-  std::normal_distribution<float> normal;
-  Tensor x(DType::Float32, {w.batch, w.layers.front()});
-  for (auto& v : x.flat<float>()) v = normal(rng);
-  FeedList feeds{{m.x, x}};
+  Bench b(name, batch);
+  bench::Workload& w = b.w;
+  bench::MlpGraph& m = b.m;
+  Session& sess = b.sess;
+  FeedList feeds{{m.x, b.x}};
   for (int i = 0; i < 20; ++i) sess.run(feeds, {m.prediction});
   std::vector<double> lat;
   auto start = Clock::now();
@@ -93,16 +108,13 @@ int run_infer(const std::string& name, int64_t batch, double seconds) {
 
 int run_train(const std::string& name, int64_t batch, double seconds) {
   using namespace tg;
-  bench::Workload w = bench::workload(name);
-  if (batch > 0) w.batch = batch;
-  Graph g;
-  bench::MlpGraph m = bench::build_mlp(g, w);
-  Session sess(g);
-  sess.run(m.init);
-  std::mt19937 rng(1);
+  Bench b(name, batch);
+  bench::Workload& w = b.w;
+  bench::MlpGraph& m = b.m;
+  Session& sess = b.sess;
+  std::mt19937& rng = b.rng;
   std::normal_distribution<float> normal;
-  Tensor x(DType::Float32, {w.batch, w.layers.front()});
-  for (auto& v : x.flat<float>()) v = normal(rng);
+  Tensor x = b.x;
   Tensor y;
   if (w.softmax) {
     y = Tensor(DType::Int64, {w.batch});
