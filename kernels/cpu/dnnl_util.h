@@ -59,4 +59,7 @@ CachedPrimitive& cached_primitive(const PrimitiveKey& key, Make make) {
 // Points the cached memories at the given buffers and runs the primitive.
 void run_cached(CachedPrimitive& p, void* const* handles);
 
+// dst = alg(src) over n float32 values with oneDNN's vectorized eltwise (src may equal dst).
+void eltwise_f32(dnnl::algorithm alg, float alpha, const float* src, float* dst, int64_t n);
+
 }  // namespace tg::cpu

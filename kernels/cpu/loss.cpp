@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include "kernels/cpu/common.h"
+#include "kernels/cpu/dnnl_util.h"
 
 namespace tg::cpu {
 
@@ -11,8 +12,15 @@ template <class T>
 void sigmoid_ce(const KernelContext& c) {
   const T *z = c.in(0).data<T>(), *x = c.in(1).data<T>();
   T* out = c.out().data<T>();
-  for (int64_t i = 0, n_ = c.out().num_elements(); i < n_; ++i)
-    out[i] = std::max(x[i], T(0)) - x[i] * z[i] + std::log1p(std::exp(-std::abs(x[i])));
+  int64_t n = c.out().num_elements();
+  if constexpr (std::is_same_v<T, float>) {
+    // log(1 + exp(-|x|)) through oneDNN's vectorized soft_relu, in the output buffer.
+    for (int64_t i = 0; i < n; ++i) out[i] = -std::abs(x[i]);
+    eltwise_f32(dnnl::algorithm::eltwise_soft_relu, 0.f, out, out, n);
+    for (int64_t i = 0; i < n; ++i) out[i] += std::max(x[i], 0.f) - x[i] * z[i];
+  } else {
+    for (int64_t i = 0; i < n; ++i) out[i] = std::max(x[i], T(0)) - x[i] * z[i] + std::log1p(std::exp(-std::abs(x[i])));
+  }
 }
 
 // -sum_j label_j * log_softmax(x)_j per row; labels dense or given as class ids.

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "kernels/cpu/common.h"
+#include "kernels/cpu/dnnl_util.h"
 
 namespace tg::cpu {
 
@@ -50,9 +51,24 @@ template <class T> void greater(const KernelContext& c) { compare<T>(c, [](T a, 
 template <class T> void neg(const KernelContext& c) { unary<T>(c, [](T x) { return static_cast<T>(-x); }); }
 template <class T> void square(const KernelContext& c) { unary<T>(c, [](T x) { return static_cast<T>(x * x); }); }
 template <class T> void abs(const KernelContext& c) { unary<T>(c, [](T x) { return x < 0 ? static_cast<T>(-x) : x; }); }
-template <class T> void sqrt(const KernelContext& c) { unary<T>(c, [](T x) { return std::sqrt(x); }); }
-template <class T> void exp(const KernelContext& c) { unary<T>(c, [](T x) { return std::exp(x); }); }
-template <class T> void log(const KernelContext& c) { unary<T>(c, [](T x) { return std::log(x); }); }
+// Float32 exp, log and sqrt run on oneDNN's vectorized eltwise; libm's scalar calls otherwise.
+template <class T, class F>
+void transcendental(const KernelContext& c, dnnl::algorithm alg, F f) {
+  if constexpr (std::is_same_v<T, float>) {
+    eltwise_f32(alg, 0.f, c.in(0).data<float>(), c.out().data<float>(), c.in(0).num_elements());
+  } else {
+    unary<T>(c, f);
+  }
+}
+template <class T> void sqrt(const KernelContext& c) {
+  transcendental<T>(c, dnnl::algorithm::eltwise_sqrt, [](T x) { return std::sqrt(x); });
+}
+template <class T> void exp(const KernelContext& c) {
+  transcendental<T>(c, dnnl::algorithm::eltwise_exp, [](T x) { return std::exp(x); });
+}
+template <class T> void log(const KernelContext& c) {
+  transcendental<T>(c, dnnl::algorithm::eltwise_log, [](T x) { return std::log(x); });
+}
 template <class T> void floor(const KernelContext& c) { unary<T>(c, [](T x) { return std::floor(x); }); }
 
 template <class From>

@@ -166,18 +166,8 @@ void activation(const KernelContext& c) {
   double alpha = c.attrs.get_or<double>("alpha", 0.2);
   int64_t n = c.in(0).num_elements();
   if constexpr (std::is_same_v<T, float>) {
-    if (n > 0) {
-      auto& p = cached_primitive(PrimitiveKey{kEltwise, n, 0, 0, static_cast<int>(A), static_cast<float>(alpha)}, [&] {
-        memory::desc md({n}, memory::data_type::f32, tag::a);
-        dnnl::eltwise_forward::primitive_desc pd(
-            dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_inference, dnnl_alg(A), md,
-                                        dnnl_alpha(A, alpha), 0.f),
-            dnnl_engine());
-        return src_dst_primitive(dnnl::eltwise_forward(pd), md);
-      });
-      run_src_dst(p, c);
-      return;
-    }
+    eltwise_f32(dnnl_alg(A), dnnl_alpha(A, alpha), c.in(0).data<float>(), c.out().data<float>(), n);
+    return;
   }
   T a = static_cast<T>(alpha);
   map_unary(c.in(0).data<T>(), c.out().data<T>(), n, [a](T x) { return activate<T>(A, x, a); });
