@@ -250,6 +250,27 @@ Output input_layer(Graph& g, const RawInputs& raw, const std::vector<Column>& co
   return parts.size() == 1 ? parts[0] : ops::concat(parts, 1, "input_layer");
 }
 
+namespace {
+
+// Mean and standard deviation accumulated around the first value seen (a shift), so that
+// columns with a large mean and a small spread, such as longitudes, keep their variance's digits.
+struct Moments {
+  double shift = 0, sum = 0, sq = 0;
+  int64_t n = 0;
+  void add(double v) {
+    if (n++ == 0) shift = v;
+    double d = v - shift;
+    sum += d;
+    sq += d * d;
+  }
+  Normalizer normalizer() const {
+    double mean = sum / static_cast<double>(n), var = std::max(0.0, sq / static_cast<double>(n) - mean * mean);
+    return {mean + shift, var > 0 ? std::sqrt(var) : 1.0};
+  }
+};
+
+}  // namespace
+
 Normalizer fit_normalizer(const InputFn& input, const Column& column) {
   TG_CHECK(column->dimension() == 1, "fit_normalizer: column '", column->name(), "' is not one-dimensional");
   Graph g;
@@ -257,8 +278,7 @@ Normalizer fit_normalizer(const InputFn& input, const Column& column) {
   Output value = column->dense(g, raw);
   Session s(g);
   s.run(ops::global_variables_initializer(g));
-  double shift = 0, sum = 0, sq = 0;
-  int64_t n = 0;
+  Moments m;
   auto stream = input();
   while (auto b = stream->next()) {
     FeedList f;
@@ -268,24 +288,14 @@ Normalizer fit_normalizer(const InputFn& input, const Column& column) {
       f.emplace_back(ph, t);
     }
     Tensor v = s.run(f, {value})[0];
-    for (int64_t i = 0; i < v.num_elements(); ++i) {
-      if (n == 0 && i == 0) shift = v.data<float>()[0];
-      double d = v.data<float>()[i] - shift;
-      sum += d;
-      sq += d * d;
-    }
-    n += v.num_elements();
+    for (int64_t i = 0; i < v.num_elements(); ++i) m.add(v.data<float>()[i]);
   }
-  TG_CHECK(n > 1, "fit_normalizer: the input has ", n, " rows");
-  double mean = sum / static_cast<double>(n), var = std::max(0.0, sq / static_cast<double>(n) - mean * mean);
-  return {mean + shift, var > 0 ? std::sqrt(var) : 1.0};
+  TG_CHECK(m.n > 1, "fit_normalizer: the input has ", m.n, " rows");
+  return m.normalizer();
 }
 
 std::map<std::string, Normalizer> compute_normalizers(const InputFn& input, const std::vector<std::string>& names) {
-  // Sums are taken around the first value seen (a shift), so that columns with a large mean
-  // and a small spread, such as longitudes, keep their variance's digits.
-  std::vector<double> shift(names.size()), sum(names.size()), sq(names.size());
-  int64_t n = 0;
+  std::vector<Moments> m(names.size());
   auto stream = input();
   while (auto b = stream->next()) {
     for (size_t k = 0; k < names.size(); ++k) {
@@ -293,24 +303,13 @@ std::map<std::string, Normalizer> compute_normalizers(const InputFn& input, cons
       TG_CHECK(is_numeric(t.dtype()), "compute_normalizers: column '", names[k], "' is not numeric");
       visit_dtype(t.dtype(), [&](auto z) {
         using T = decltype(z);
-        const T* v = t.data<T>();
-        if (n == 0 && t.num_elements() > 0) shift[k] = static_cast<double>(v[0]);
-        for (int64_t i = 0; i < t.num_elements(); ++i) {
-          double d = static_cast<double>(v[i]) - shift[k];
-          sum[k] += d;
-          sq[k] += d * d;
-        }
+        for (int64_t i = 0; i < t.num_elements(); ++i) m[k].add(static_cast<double>(t.data<T>()[i]));
       });
     }
-    n += b->rows;
   }
-  TG_CHECK(n > 1, "compute_normalizers: the input has ", n, " rows");
+  TG_CHECK(!m.empty() && m[0].n > 1, "compute_normalizers: the input has ", m.empty() ? 0 : m[0].n, " rows");
   std::map<std::string, Normalizer> r;
-  for (size_t k = 0; k < names.size(); ++k) {
-    double mean = sum[k] / static_cast<double>(n);
-    double var = std::max(0.0, sq[k] / static_cast<double>(n) - mean * mean);
-    r[names[k]] = {mean + shift[k], var > 0 ? std::sqrt(var) : 1.0};
-  }
+  for (size_t k = 0; k < names.size(); ++k) r[names[k]] = m[k].normalizer();
   return r;
 }
 

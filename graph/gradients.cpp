@@ -10,10 +10,9 @@ namespace tg {
 
 namespace {
 
-Output sum_all(Graph& g, const std::vector<Output>& parts) {
+Output sum_all(const std::vector<Output>& parts) {
   Output s = parts[0];
   for (size_t i = 1; i < parts.size(); ++i) s = ops::add(s, parts[i]);
-  (void)g;
   return s;
 }
 
@@ -64,7 +63,7 @@ std::vector<Output> gradients(const std::vector<Output>& ys, const std::vector<O
     for (int k = 0; k < node->num_outputs(); ++k) {
       auto it = contrib.find({node->id, k});
       if (it == contrib.end()) continue;
-      out_grads[static_cast<size_t>(k)] = sum_all(g, it->second);
+      out_grads[static_cast<size_t>(k)] = sum_all(it->second);
       if (it->second.size() > 1) it->second = {out_grads[static_cast<size_t>(k)]};
       any = true;
     }
@@ -106,7 +105,7 @@ std::vector<Output> gradients(const std::vector<Output>& ys, const std::vector<O
   std::vector<Output> result;
   for (const auto& x : xs) {
     auto it = contrib.find({x.node->id, x.index});
-    result.push_back(it == contrib.end() ? Output{} : sum_all(g, it->second));
+    result.push_back(it == contrib.end() ? Output{} : sum_all(it->second));
   }
   return result;
 }

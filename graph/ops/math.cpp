@@ -148,7 +148,6 @@ void register_math_ops_impl() {
       });
 }
 
-void register_math_ops_impl();
 }  // namespace tg::ops
 
 namespace tg {

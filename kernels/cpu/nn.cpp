@@ -26,7 +26,7 @@ using dnnl::algorithm;
 using dnnl::memory;
 using tag = memory::format_tag;
 
-enum PrimKind { kMatMul = 1, kEltwise, kSoftmax };
+enum PrimKind { kMatMul = 1, kSoftmax };
 
 struct Gemm {
   int64_t m, n, k;

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "data/dataset.h"
+#include "data/line_reader.h"
 #include "runtime/checkpoint.h"
 #include "serving/predictor.h"
 #include "serving/rest.h"
@@ -94,11 +95,12 @@ int run_predict(const ModelFlags& f) {
   auto files = data::expand_files(f.paths);
   size_t fields = 0;
   {
-    std::ifstream in(files[0]);
-    std::string line;
-    if (spec.value("header", false)) std::getline(in, line);
-    std::getline(in, line);
-    fields = line.empty() ? 0 : static_cast<size_t>(std::count(line.begin(), line.end(), ',')) + 1;
+    data::LineReader reader(files[0], 1 << 16);
+    std::string_view record;
+    if (spec.value("header", false)) reader.next(record);
+    std::vector<std::string_view> parts;
+    std::string scratch;
+    if (reader.next(record) && data::split_fields(record, parts, scratch)) fields = parts.size();
   }
   bool with_label = fields == spec["columns"].size();
   auto preds = est.predict(csv_files(spec, f.paths, f.batch_size, 1, false, 0, with_label));
