@@ -1,8 +1,11 @@
 #include "base/allocator.h"
 
+#include <cstring>
 #include <new>
 
 namespace tg {
+
+void Allocator::zero(void* p, size_t bytes) { std::memset(p, 0, bytes); }
 
 namespace {
 // 64 bytes: a cache line and the widest vector register, which oneDNN prefers.

@@ -10,10 +10,11 @@ Buffer::Buffer(DType dtype, size_t count, Allocator* alloc)
   size_t bytes = count * dtype_size(dtype);
   data_ = alloc_->allocate(bytes);
   if (dtype == DType::String) {
+    TG_CHECK(alloc_->host_accessible(), "string tensors live in host memory only");
     auto* s = static_cast<std::string*>(data_);
     for (size_t i = 0; i < count; ++i) new (s + i) std::string();
   } else {
-    std::memset(data_, 0, bytes);
+    alloc_->zero(data_, bytes);
   }
 }
 
@@ -31,7 +32,10 @@ Tensor::Tensor(DType dtype, const Shape& shape, Allocator* alloc) : dtype_(dtype
   buf_ = std::make_shared<Buffer>(dtype, static_cast<size_t>(shape.num_elements()), alloc);
 }
 
+bool Tensor::on_host() const { return !buf_ || buf_->host_accessible(); }
+
 double Tensor::scalar_as_double() const {
+  TG_CHECK(on_host(), "scalar_as_double: the tensor is in device memory");
   TG_CHECK(num_elements() == 1, "expected one element, tensor has shape ", shape_.to_string());
   TG_CHECK(dtype_ != DType::String, "expected a number, tensor holds strings");
   return visit_dtype(dtype_, [&](auto z) { return static_cast<double>(*data<decltype(z)>()); });
@@ -72,6 +76,8 @@ void Tensor::copy_from(const Tensor& src) {
            dtype_name(src.dtype_), src.shape_.to_string(), " into ", dtype_name(dtype_),
            shape_.to_string());
   if (src.raw() == raw()) return;
+  TG_CHECK(on_host() && src.on_host(),
+           "copy_from: device tensors are copied by their device, not by the host");
   if (dtype_ == DType::String) {
     auto* d = static_cast<std::string*>(raw());
     auto* s = static_cast<const std::string*>(src.raw());
@@ -84,6 +90,7 @@ void Tensor::copy_from(const Tensor& src) {
 std::string Tensor::debug_string(int max_elements) const {
   std::ostringstream os;
   os << dtype_name(dtype_) << shape_.to_string() << " {";
+  if (!on_host()) return os.str() + "in device memory}";
   int64_t n = empty() ? 0 : std::min<int64_t>(num_elements(), max_elements);
   for (int64_t i = 0; i < n; ++i) {
     if (i) os << ", ";

@@ -1,4 +1,5 @@
-// A host tensor: a dtype, a shape and a reference-counted buffer.
+// A tensor: a dtype, a shape and a reference-counted buffer, in host memory unless its
+// allocator is a device's (on_host() tells; host code reads only host tensors).
 //
 // Copies of a Tensor share the buffer (like TensorFlow's host tensors); clone() copies the
 // data. A buffer may be larger than the shape needs, so a session can reuse one buffer for
@@ -26,6 +27,7 @@ class Buffer {
   void* data() const { return data_; }
   size_t count() const { return count_; }  // capacity in elements
   size_t bytes() const { return count_ * dtype_size(dtype_); }
+  bool host_accessible() const { return alloc_->host_accessible(); }
 
  private:
   DType dtype_;
@@ -56,6 +58,8 @@ class Tensor {
   size_t bytes() const { return static_cast<size_t>(num_elements()) * dtype_size(dtype_); }
   size_t capacity() const { return buf_ ? buf_->count() : 0; }
 
+  // False when the buffer is device memory: only kernels of that device may touch the data.
+  bool on_host() const;
   void* raw() const { return buf_ ? buf_->data() : nullptr; }
   template <class T>
   T* data() const {

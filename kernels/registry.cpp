@@ -19,6 +19,19 @@ void register_training_kernels();
 void register_feature_kernels();
 }  // namespace cpu
 
+#ifdef TG_WITH_CUDA
+namespace cuda {
+// Each CUDA family registers itself from kernels/cuda/<family>.cu.
+void register_math_kernels();
+void register_nn_kernels();
+void register_reduce_kernels();
+void register_array_kernels();
+void register_state_kernels();
+void register_training_kernels();
+void register_loss_kernels();
+}  // namespace cuda
+#endif
+
 namespace {
 std::string key(const std::string& op, DeviceType d, DType t) {
   return op + "/" + device_type_name(d) + "/" + dtype_name(t);
@@ -38,6 +51,15 @@ void ensure_registered() {
     cpu::register_loss_kernels();
     cpu::register_training_kernels();
     cpu::register_feature_kernels();
+#ifdef TG_WITH_CUDA
+    cuda::register_math_kernels();
+    cuda::register_nn_kernels();
+    cuda::register_reduce_kernels();
+    cuda::register_array_kernels();
+    cuda::register_state_kernels();
+    cuda::register_training_kernels();
+    cuda::register_loss_kernels();
+#endif
   });
 }
 }  // namespace

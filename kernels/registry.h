@@ -1,8 +1,9 @@
 // The kernel registry: plain functions on tensors, keyed by (op, device, dtype).
 //
 // Kernels never see a Node, a Graph or a Session. The session hands each one its input
-// tensors, output tensors already allocated to the inferred shapes, the node's attributes
-// and the run counter (random ops derive fresh numbers per run from it).
+// tensors, output tensors already allocated to the inferred shapes (in the memory of the
+// kernel's device), the node's attributes, the run counter (random ops derive fresh numbers
+// per run from it) and, for CUDA kernels, the stream to enqueue their work on.
 #pragma once
 
 #include <span>
@@ -21,6 +22,7 @@ struct KernelContext {
   std::span<Tensor* const> outputs;
   const Attrs& attrs;
   uint64_t run_counter = 0;
+  void* stream = nullptr;  // cudaStream_t for CUDA kernels
 
   const Tensor& in(size_t i) const { return *inputs[i]; }
   Tensor& out(size_t i = 0) const { return *outputs[i]; }

@@ -71,7 +71,11 @@ Plan::Plan(Graph& g, const std::vector<Output>& feeds, const std::vector<Output>
   std::vector<const Node*> to_place;
   for (const Node* n : nodes)
     if (!fed[static_cast<size_t>(n->id)]) to_place.push_back(n);
-  auto devices = place_nodes(to_place, options_.placement);
+  auto inventory = current_inventory([this](const Node* v) -> std::optional<DeviceId> {
+    const VariableState* s = vars_.find(v);
+    return s ? std::optional<DeviceId>(s->device) : std::nullopt;
+  });
+  auto devices = place_nodes(to_place, options_.placement, inventory);
 
   std::vector<MatMulFusion> fusions;
   if (options_.fuse_ops) fusions = find_matmul_fusions(nodes, pinned);
@@ -82,37 +86,28 @@ Plan::Plan(Graph& g, const std::vector<Output>& feeds, const std::vector<Output>
     if (f.activation) fused_away.insert(f.bias_add);
     fusion_at[static_cast<size_t>(f.last()->id)] = &f;
   }
-  num_fused_ = static_cast<int>(fusions.size());
 
-  auto add_source_slot = [&](const Node* n, int index, SlotKind kind) {
-    Slot s;
-    s.kind = kind;
-    s.node = n;
-    s.index = index;
-    s.dtype = n->out_dtypes[static_cast<size_t>(index)];
-    s.shape = n->out_shapes[static_cast<size_t>(index)];
-    slot_index_.push_back({{n, index}, static_cast<int>(slots_.size())});
-    slots_.push_back(std::move(s));
-  };
   size_t place_i = 0;
   for (const Node* n : nodes) {
     if (fed[static_cast<size_t>(n->id)]) {
-      feed_slots_.push_back(static_cast<int>(slots_.size()));
+      feed_slots_.push_back(add_slot(n, 0, SlotKind::Feed, DeviceId{}));
       feed_outputs_.push_back(Output{const_cast<Node*>(n), 0});
-      add_source_slot(n, 0, SlotKind::Feed);
       continue;
     }
-    DeviceType dev = devices[place_i++];
+    DeviceId dev = devices[place_i++];
+    if (n->op != "NoOp" && !fused_away.count(n)) placements_.emplace_back(n->name, dev.name());
     if (n->op == "Const") {
-      add_source_slot(n, 0, SlotKind::Const);
-      slots_.back().tensor = n->attrs.get<Tensor>("value");
+      slots_[static_cast<size_t>(add_slot(n, 0, SlotKind::Const, dev))].tensor = n->attrs.get<Tensor>("value");
     } else if (n->op == "Variable") {
-      add_source_slot(n, 0, SlotKind::Variable);
-      slots_.back().tensor = vars_.get(n).value;
-      var_slots_.push_back({static_cast<int>(slots_.size()) - 1, true});
+      int s = add_slot(n, 0, SlotKind::Variable, dev);
+      VariableState& v = vars_.get(n, dev);
+      slots_[static_cast<size_t>(s)].tensor = v.value;
+      slots_[static_cast<size_t>(s)].device = v.device;
+      var_slots_.push_back({s, true});
     } else if (n->op == "NoOp" || fused_away.count(n)) {
       continue;
-    } else if (const MatMulFusion* f = fusion_at[static_cast<size_t>(n->id)]) {
+    } else if (const MatMulFusion* f = fusion_at[static_cast<size_t>(n->id)];
+               f && find_kernel("FusedMatMul", dev.type, kernel_dtype(*f->matmul))) {
       Attrs a = f->matmul->attrs;
       a.set("activation", f->activation_kind());
       if (f->activation && f->activation->attrs.has("alpha"))
@@ -120,6 +115,12 @@ Plan::Plan(Graph& g, const std::vector<Output>& feeds, const std::vector<Output>
       owned_attrs_.push_back(std::move(a));
       add_step("FusedMatMul", n, &owned_attrs_.back(),
                {f->matmul->inputs[0], f->matmul->inputs[1], f->bias_add->inputs[1]}, n, dev);
+      ++num_fused_;
+    } else if (f) {
+      // The fused op has no kernel on this device: run the parts one by one.
+      add_step(f->matmul->op, f->matmul, &f->matmul->attrs, f->matmul->inputs, f->matmul, dev);
+      if (f->activation) add_step(f->bias_add->op, f->bias_add, &f->bias_add->attrs, f->bias_add->inputs, f->bias_add, dev);
+      add_step(n->op, n, &n->attrs, n->inputs, n, dev);
     } else {
       add_step(n->op, n, &n->attrs, n->inputs, n, dev);
     }
@@ -136,6 +137,7 @@ Plan::Plan(Graph& g, const std::vector<Output>& feeds, const std::vector<Output>
     fetch_slots_.push_back(s);
     slots_[static_cast<size_t>(s)].last_use = INT_MAX;
   }
+  fetch_staging_.resize(fetch_slots_.size());
   // A variable is read before it is written unless its first user is a plain Assign.
   for (auto& [slot, read_first] : var_slots_) {
     for (const auto& st : steps_) {
@@ -150,166 +152,116 @@ Plan::Plan(Graph& g, const std::vector<Output>& feeds, const std::vector<Output>
     for (int s : st.in) st.in_ptr.push_back(&slots_[static_cast<size_t>(s)].tensor);
     for (int s : st.out) st.out_ptr.push_back(&slots_[static_cast<size_t>(s)].tensor);
   }
+  find_segments();
   last_feed_shapes_.resize(feed_slots_.size());
 }
 
+Plan::~Plan() {
+  drop_graphs();
+  for (auto& st : steps_)
+    if (st.staged) st.device->destroy_event(st.staged);
+}
+
+int Plan::num_copies() const {
+  return static_cast<int>(std::count_if(steps_.begin(), steps_.end(), [](const Step& s) { return s.kind == StepKind::Copy; }));
+}
+
+int Plan::add_slot(const Node* n, int index, SlotKind kind, const DeviceId& device) {
+  Slot s;
+  s.kind = kind;
+  s.node = n;
+  s.index = index;
+  s.device = device;
+  s.dtype = n->out_dtypes[static_cast<size_t>(index)];
+  s.shape = n->out_shapes[static_cast<size_t>(index)];
+  slot_index_.push_back({{n, index}, static_cast<int>(slots_.size())});
+  slots_.push_back(std::move(s));
+  return static_cast<int>(slots_.size()) - 1;
+}
+
+// The slot holding `slot`'s value on `device`: itself, or a copy made by a copy step (one per
+// slot and device, shared by all readers there). Constants are copied once, here.
+int Plan::input_on(int slot, const DeviceId& device) {
+  if (slots_[static_cast<size_t>(slot)].device == device) return slot;
+  for (const auto& [key, copy] : copies_)
+    if (key.first == slot && key.second == device) return copy;
+  Slot src = slots_[static_cast<size_t>(slot)];
+  Device* dev = find_device(device);
+  TG_CHECK(src.dtype != DType::String, "node '", src.node->name, "': string tensors cannot be copied to ", device.name());
+  Slot c;
+  c.dtype = src.dtype;
+  c.shape = src.shape;
+  c.device = device;
+  c.node = src.node;
+  c.index = src.index;
+  int id = static_cast<int>(slots_.size());
+  if (src.kind == SlotKind::Const) {
+    c.kind = SlotKind::Const;
+    c.tensor = Tensor(src.dtype, src.tensor.shape(), dev->allocator());
+    find_device(src.device)->synchronize();
+    dev->copy_from_host(c.tensor.raw(), src.tensor.raw(), src.tensor.bytes());
+    dev->synchronize();
+  } else {
+    Step s;
+    s.kind = StepKind::Copy;
+    s.op = cat("_Copy", src.device.name(), "->", device.name());
+    s.node = src.node;
+    s.device = dev;
+    s.in = {slot};
+    s.out = {id};
+    steps_.push_back(std::move(s));
+  }
+  slots_.push_back(std::move(c));
+  copies_.push_back({{slot, device}, id});
+  return id;
+}
+
 void Plan::add_step(std::string op, const Node* node, const Attrs* attrs,
-                    std::vector<Output> inputs, const Node* output_node, DeviceType device) {
+                    std::vector<Output> inputs, const Node* output_node, const DeviceId& device) {
   Step s;
   s.node = node;
   s.attrs = attrs;
   s.alias = aliases_input0(op);
+  s.per_run_random = op == "DropoutMask";
+  s.device = find_device(device);
   DType key = inputs.empty() ? output_node->out_dtypes[0] : inputs[0].dtype();
-  s.fn = find_kernel(op, device, key);
-  TG_CHECK(s.fn != nullptr, "node '", node->name, "' (op ", op, "): no ", device_type_name(device),
+  s.fn = find_kernel(op, device.type, key);
+  TG_CHECK(s.fn != nullptr, "node '", node->name, "' (op ", op, "): no ", device_type_name(device.type),
            " kernel for dtype ", dtype_name(key));
   for (const auto& in : inputs) {
     int found = -1;
     for (const auto& e : slot_index_)
       if (e.first.first == in.node && e.first.second == in.index) found = e.second;
     TG_ASSERT(found >= 0);
-    s.in.push_back(found);
+    // An update op writes its variable where it lives (placement put it there).
+    s.in.push_back(input_on(found, device));
   }
   for (int k = 0; k < output_node->num_outputs(); ++k) {
-    Slot out;
-    out.kind = (s.alias && k == 0) ? SlotKind::Alias : SlotKind::Computed;
-    out.alias_of = out.kind == SlotKind::Alias ? s.in[0] : -1;
-    out.node = output_node;
-    out.index = k;
-    out.dtype = output_node->out_dtypes[static_cast<size_t>(k)];
-    out.shape = output_node->out_shapes[static_cast<size_t>(k)];
-    s.out.push_back(static_cast<int>(slots_.size()));
-    slot_index_.push_back({{output_node, k}, static_cast<int>(slots_.size())});
-    slots_.push_back(std::move(out));
+    bool alias = s.alias && k == 0;
+    int id = add_slot(output_node, k, alias ? SlotKind::Alias : SlotKind::Computed, device);
+    slots_[static_cast<size_t>(id)].alias_of = alias ? s.in[0] : -1;
+    s.out.push_back(id);
   }
   s.op = std::move(op);
   steps_.push_back(std::move(s));
 }
 
-void Plan::infer_all_shapes() {
-  std::vector<DType> in_t, out_t;
-  std::vector<Shape> in_s, out_s;
-  for (const auto& st : steps_) {
-    in_t.clear();
-    in_s.clear();
-    for (int s : st.in) {
-      in_t.push_back(slots_[static_cast<size_t>(s)].dtype);
-      in_s.push_back(slots_[static_cast<size_t>(s)].shape);
-    }
-    infer_shapes(st.op, st.node->name, in_t, in_s, *st.attrs, &out_t, &out_s);
-    for (size_t k = 0; k < st.out.size(); ++k) {
-      Slot& o = slots_[static_cast<size_t>(st.out[k])];
-      TG_CHECK(out_s[k].is_fully_defined(), "node '", st.node->name, "' (op ", st.op,
-               "): its output shape ", out_s[k].to_string(), " is not known at run time");
-      o.shape = out_s[k];
-    }
-  }
-}
-
-void Plan::plan_memory() {
-  // The buffer of an alias chain lives until the last reader of any slot in the chain.
-  std::vector<int> root(slots_.size()), last(slots_.size());
-  for (size_t i = 0; i < slots_.size(); ++i) {
-    int r = static_cast<int>(i);
-    while (slots_[static_cast<size_t>(r)].kind == SlotKind::Alias) r = slots_[static_cast<size_t>(r)].alias_of;
-    root[i] = r;
-  }
-  for (size_t i = 0; i < slots_.size(); ++i) last[i] = slots_[i].last_use;
-  for (size_t i = 0; i < slots_.size(); ++i) {
-    int& l = last[static_cast<size_t>(root[i])];
-    l = std::max(l, slots_[i].last_use);
-  }
-  buffers_.clear();
-  planned_bytes_ = 0;
-  std::vector<std::shared_ptr<Buffer>> free_list;
-  std::vector<std::vector<int>> release_after(steps_.size());
-  std::vector<std::shared_ptr<Buffer>> held(slots_.size());
+void Plan::find_segments() {
   for (size_t i = 0; i < steps_.size(); ++i) {
-    for (int s : steps_[i].out) {
-      Slot& o = slots_[static_cast<size_t>(s)];
-      if (o.kind != SlotKind::Computed) continue;
-      if (o.dtype == DType::String) {
-        o.tensor = Tensor(o.dtype, o.shape, options_.allocator);
-        continue;
-      }
-      size_t need = std::max<size_t>(1, static_cast<size_t>(o.shape.num_elements()) * dtype_size(o.dtype));
-      auto best = free_list.end();
-      for (auto it = free_list.begin(); it != free_list.end(); ++it)
-        if ((*it)->bytes() >= need && (best == free_list.end() || (*it)->bytes() < (*best)->bytes()))
-          best = it;
-      std::shared_ptr<Buffer> buf;
-      if (best != free_list.end()) {
-        buf = *best;
-        free_list.erase(best);
-      } else {
-        buf = std::make_shared<Buffer>(DType::Float64, (need + 7) / 8, options_.allocator);
-        buffers_.push_back(buf);
-        planned_bytes_ += buf->bytes();
-      }
-      o.tensor = Tensor::view(buf, o.dtype, o.shape);
-      held[static_cast<size_t>(s)] = buf;
-      int l = last[static_cast<size_t>(s)];
-      if (l != INT_MAX) release_after[static_cast<size_t>(std::max(l, static_cast<int>(i)))].push_back(s);
-    }
-    for (int s : release_after[i]) {
-      free_list.push_back(held[static_cast<size_t>(s)]);
-      held[static_cast<size_t>(s)].reset();
+    Step& st = steps_[i];
+    bool gpu_kernel = st.kind == StepKind::Kernel && st.device->id().is_gpu() && !st.per_run_random;
+    if (!gpu_kernel || !st.device->supports_graphs()) continue;
+    if (!segments_.empty() && segments_.back().last + 1 == static_cast<int>(i) &&
+        segments_.back().device == st.device) {
+      segments_.back().last = static_cast<int>(i);
+    } else {
+      segments_.push_back(Segment{static_cast<int>(i), static_cast<int>(i), st.device});
     }
   }
-}
-
-void Plan::rethrow_in_step(const Step& s, const std::exception& e) const {
-  std::string m = e.what();
-  if (m.rfind("node '", 0) == 0) throw Error(m);
-  throw Error(cat("node '", s.node->name, "' (op ", s.op, "): ", m));
-}
-
-std::vector<Tensor> Plan::run(const FeedList& feeds, uint64_t run_counter) {
-  bool changed = !shapes_ready_;
-  for (const auto& [out, t] : feeds) {
-    const Shape& want = out.shape();
-    TG_CHECK(!t.empty(), "feed for '", out.name(), "' is an empty tensor");
-    TG_CHECK(t.dtype() == out.dtype() && t.shape().compatible_with(want), "feed for '",
-             out.name(), "': expected ", dtype_name(out.dtype()), want.to_string(), ", got ",
-             dtype_name(t.dtype()), t.shape().to_string());
-    size_t k = 0;
-    while (k < feed_outputs_.size() && !(feed_outputs_[k] == out)) ++k;
-    if (k == feed_outputs_.size()) continue;  // fed but not needed by this run
-    Slot& s = slots_[static_cast<size_t>(feed_slots_[k])];
-    s.tensor = t;
-    if (last_feed_shapes_[k] != t.shape()) {
-      last_feed_shapes_[k] = t.shape();
-      s.shape = t.shape();
-      changed = true;
-    }
-  }
-  for (const auto& [slot, read_first] : var_slots_) {
-    const Node* v = slots_[static_cast<size_t>(slot)].node;
-    TG_CHECK(!read_first || vars_.get(v).initialized, "variable '", v->name,
-             "' is read before it was initialized: run the initializer first");
-  }
-  if (changed) {
-    infer_all_shapes();
-    plan_memory();
-    shapes_ready_ = true;
-  }
-  for (const Step& st : steps_) {
-    try {
-      if (st.alias) {
-        Slot& o = slots_[static_cast<size_t>(st.out[0])];
-        const Tensor& in = slots_[static_cast<size_t>(st.in[0])].tensor;
-        if (!o.tensor.same_buffer(in) || o.tensor.shape() != o.shape) o.tensor = in.with_shape(o.shape);
-      }
-      if (st.fn) st.fn(KernelContext{st.in_ptr, st.out_ptr, *st.attrs, run_counter});
-    } catch (const std::exception& e) {
-      rethrow_in_step(st, e);
-    }
-  }
-  for (const Node* v : assigned_vars_) vars_.get(v).initialized = true;
-  std::vector<Tensor> result;
-  result.reserve(fetch_slots_.size());
-  for (int s : fetch_slots_) result.push_back(slots_[static_cast<size_t>(s)].tensor.clone());
-  return result;
+  // A single kernel gains nothing from a graph.
+  std::erase_if(segments_, [](const Segment& s) { return s.first == s.last; });
+  for (size_t k = 0; k < segments_.size(); ++k)
+    for (int i = segments_[k].first; i <= segments_[k].last; ++i) steps_[static_cast<size_t>(i)].segment = static_cast<int>(k);
 }
 
 }  // namespace tg

@@ -46,6 +46,7 @@ std::vector<Tensor> Session::run(const FeedList& feeds, const std::vector<Output
     po.placement.soft_placement = options_.soft_placement;
     po.placement.log_device_placement = options_.log_device_placement;
     po.fuse_ops = options_.fuse_ops;
+    po.cuda_graphs = options_.cuda_graphs;
     auto plan = std::make_unique<Plan>(graph_, feed_outputs, fetches, targets, vars_, po);
     it = plans_.emplace(std::move(key), std::move(plan)).first;
   }
@@ -65,22 +66,31 @@ std::vector<Tensor> Session::run(const std::vector<std::pair<std::string, Tensor
   return run(f, outs, ts);
 }
 
+VariableState& Session::variable_state(const Node* var) {
+  if (VariableState* s = vars_.find(var)) return *s;
+  // Not created by a run yet (restoring a checkpoint first): placed as a run would place it.
+  PlacementOptions po{options_.soft_placement, false};
+  DeviceId device = place_nodes({var}, po, current_inventory(nullptr))[0];
+  return vars_.get(var, device);
+}
+
 Tensor Session::variable_value(Output var) {
   TG_CHECK(var.node && var.node->op == "Variable", "'", var.node ? var.node->name : "?",
            "' is not a variable");
-  const auto& s = vars_.get(var.node);
+  const auto& s = variable_state(var.node);
   TG_CHECK(s.initialized, "variable '", var.node->name, "' is not initialized");
-  return s.value.clone();
+  return VariableStore::read(s);
 }
 
 void Session::set_variable_value(Output var, const Tensor& value) {
   TG_CHECK(var.node && var.node->op == "Variable", "'", var.node ? var.node->name : "?",
            "' is not a variable");
-  auto& s = vars_.get(var.node);
+  auto& s = variable_state(var.node);
   TG_CHECK(value.dtype() == s.value.dtype() && value.shape() == s.value.shape(), "variable '",
            var.node->name, "' is ", dtype_name(s.value.dtype()), s.value.shape().to_string(),
            ", the value is ", dtype_name(value.dtype()), value.shape().to_string());
-  s.value.copy_from(value);
+  TG_CHECK(value.on_host(), "the value for variable '", var.node->name, "' must be a host tensor");
+  VariableStore::write(s, value);
   s.initialized = true;
 }
 

@@ -20,6 +20,7 @@ struct SessionOptions {
   bool soft_placement = true;
   bool log_device_placement = false;
   bool fuse_ops = true;            // matmul + bias + activation fusion
+  bool cuda_graphs = true;         // replay each plan's GPU segments as CUDA graphs
 };
 
 class Session {
@@ -50,6 +51,8 @@ class Session {
   const Plan* last_plan() const { return last_plan_; }
 
  private:
+  VariableState& variable_state(const Node* var);
+
   Graph& graph_;
   SessionOptions options_;
   VariableStore vars_;

@@ -8,6 +8,7 @@
 
 #include "base/parallel.h"
 #include "kernels/registry.h"
+#include "kernels/strides.h"
 
 namespace tg::cpu {
 
@@ -21,10 +22,6 @@ void reg(const char* op, F make) {
 // the work.
 constexpr int64_t kGrain = 32768;
 
-// Row-major strides of `shape` aligned to an output of rank `rank`, with 0 along every axis
-// where the operand is broadcast (its size is 1, or it lacks the axis).
-std::vector<int64_t> broadcast_strides(const Shape& operand, const Shape& out);
-std::vector<int64_t> contiguous_strides(const Shape& s);
 
 // Visits every index of `dims` (row-major) and calls f(offsets) with, for each operand k,
 // the sum over axes of index * strides[k][axis].

@@ -3,22 +3,12 @@
 // by gradient checks, runs on plain loops.
 #include <cstring>
 
-#include "kernels/cpu/activation.h"
+#include "kernels/activation.h"
+#include "kernels/dropout.h"
 #include "kernels/cpu/common.h"
 #include "kernels/cpu/dnnl_util.h"
 
 namespace tg::cpu {
-
-Act act_from_name(const std::string& n) {
-  if (n == "none" || n.empty()) return Act::None;
-  if (n == "relu") return Act::Relu;
-  if (n == "leaky_relu") return Act::LeakyRelu;
-  if (n == "elu") return Act::Elu;
-  if (n == "sigmoid") return Act::Sigmoid;
-  if (n == "tanh") return Act::Tanh;
-  if (n == "softplus") return Act::Softplus;
-  fail("unknown activation '", n, "'");
-}
 
 namespace {
 
@@ -232,18 +222,11 @@ void softmax(const KernelContext& c) {
 // 0 with probability rate, else 1/(1-rate); a fresh mask for every run of the session. Each
 // element's draw is a SplitMix64 hash of (seed, run, index): reproducible, and cheap enough
 // not to dominate a training step as a sequential generator would.
-uint64_t splitmix64(uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
-
 template <class T>
 void dropout_mask(const KernelContext& c) {
   double rate = c.attrs.get<double>("rate");
-  uint64_t base = splitmix64(static_cast<uint64_t>(c.attrs.get<int64_t>("seed")) * 0x9E3779B97F4A7C15ull + c.run_counter);
-  uint64_t cut = static_cast<uint64_t>(rate * 18446744073709551616.0);  // rate x 2^64
+  uint64_t base = dropout_base(c.attrs.get<int64_t>("seed"), c.run_counter);
+  uint64_t cut = dropout_cut(rate);
   T keep = static_cast<T>(1.0 / (1.0 - rate));
   T* out = c.out().data<T>();
   parallel_for(c.out().num_elements(), kGrain, [&](int64_t b, int64_t e) {

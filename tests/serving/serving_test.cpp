@@ -43,7 +43,10 @@ estimator::MemoryData rides(int64_t n, uint64_t seed) {
 struct Exported {
   fs::path dir;
   std::unique_ptr<Estimator> est;
-  Exported(const std::string& name, int64_t steps) : dir(fs::temp_directory_path() / name) {
+  // One directory per process: ctest runs the tests of this file side by side, and one of
+  // them adds a version that the others must not see.
+  Exported(const std::string& name, int64_t steps)
+      : dir(fs::temp_directory_path() / (name + "_" + std::to_string(getpid()))) {
     fs::remove_all(dir);
     ModelSpec s;
     s.dnn_columns = {numeric_column("a", Normalizer{0, 1}), numeric_column("b"),
@@ -57,6 +60,10 @@ struct Exported {
     est = std::make_unique<Estimator>(s, cfg);
     est->train(memory_input(rides(1000, 1), 50, -1, true, 2), steps);
     est->export_model(dir.string());
+  }
+  ~Exported() {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
   }
 };
 

@@ -1,5 +1,6 @@
 // Activation functions and their derivatives written in terms of the output y, shared by the
-// activation, fused-matmul and activation-gradient kernels.
+// activation, fused-matmul and activation-gradient kernels of both devices: the CUDA kernels
+// compute exactly the formulas the CPU ones do.
 #pragma once
 
 #include <cmath>
@@ -7,14 +8,20 @@
 
 #include "base/error.h"
 
-namespace tg::cpu {
+#ifdef __CUDACC__
+#define TG_HOST_DEVICE __host__ __device__
+#else
+#define TG_HOST_DEVICE
+#endif
+
+namespace tg {
 
 enum class Act { None, Relu, LeakyRelu, Elu, Sigmoid, Tanh, Softplus };
 
 Act act_from_name(const std::string& name);
 
 template <class T>
-inline T activate(Act a, T x, T alpha) {
+TG_HOST_DEVICE inline T activate(Act a, T x, T alpha) {
   switch (a) {
     case Act::None: return x;
     case Act::Relu: return x > 0 ? x : T(0);
@@ -29,7 +36,7 @@ inline T activate(Act a, T x, T alpha) {
 
 // d activation / dx, expressed with y = activate(x).
 template <class T>
-inline T activation_slope(Act a, T y, T alpha) {
+TG_HOST_DEVICE inline T activation_slope(Act a, T y, T alpha) {
   switch (a) {
     case Act::None: return T(1);
     case Act::Relu: return y > 0 ? T(1) : T(0);
@@ -42,4 +49,4 @@ inline T activation_slope(Act a, T y, T alpha) {
   return T(1);
 }
 
-}  // namespace tg::cpu
+}  // namespace tg

@@ -1,6 +1,6 @@
-#include "kernels/cpu/common.h"
+#include "kernels/strides.h"
 
-namespace tg::cpu {
+namespace tg {
 
 std::vector<int64_t> contiguous_strides(const Shape& s) {
   std::vector<int64_t> st(static_cast<size_t>(s.rank()));
@@ -22,4 +22,4 @@ std::vector<int64_t> broadcast_strides(const Shape& operand, const Shape& out) {
   return st;
 }
 
-}  // namespace tg::cpu
+}  // namespace tg

@@ -1,0 +1,141 @@
+// CUDA kernels of the array family: views (the plan aliases their buffers, so they copy only
+// when it did not), transposes and slices through the indexer, concatenation as 2-D copies,
+// fills. Gather, its gradient and one-hot stay on the CPU, which checks every index.
+#include "kernels/cuda/common.cuh"
+
+namespace tg::cuda {
+
+namespace {
+
+void copy_input(const KernelContext& c) {
+  if (c.out().raw() == c.in(0).raw()) return;
+  TG_CUDA_CHECK(cudaMemcpyAsync(c.out().raw(), c.in(0).raw(), c.out().bytes(), cudaMemcpyDeviceToDevice, stream_of(c)));
+}
+
+// out[i] = in[offset(i)] over the output's indices.
+template <class T>
+__global__ void gather_strided(const T* in, T* out, int64_t n, int64_t base, Indexer<1> ix) {
+  TG_GRID_STRIDE(i, n) {
+    int64_t off;
+    ix.offsets(i, &off);
+    out[i] = in[base + off];
+  }
+}
+// whole[base + offset(i)] = part[i] over the part's indices.
+template <class T>
+__global__ void scatter_strided(const T* part, T* whole, int64_t n, int64_t base, Indexer<1> ix) {
+  TG_GRID_STRIDE(i, n) {
+    int64_t off;
+    ix.offsets(i, &off);
+    whole[base + off] = part[i];
+  }
+}
+
+template <class T>
+void transpose(const KernelContext& c) {
+  auto perm = c.attrs.get<std::vector<int64_t>>("perm");
+  auto in_st = contiguous_strides(c.in(0).shape());
+  std::vector<int64_t> st(perm.size());
+  for (size_t i = 0; i < perm.size(); ++i) st[i] = in_st[static_cast<size_t>(perm[i])];
+  int64_t n = c.out().num_elements();
+  if (n == 0) return;
+  gather_strided<<<blocks_for(n), kThreads, 0, stream_of(c)>>>(c.in(0).data<T>(), c.out().data<T>(), n, 0,
+                                                               make_indexer<1>(c.out().shape(), {st}));
+  TG_CUDA_CHECK_LAUNCH();
+}
+
+// The offset of `begin` in `whole`, and whole's strides for walking a window.
+int64_t window_base(const Shape& whole, const std::vector<int64_t>& begin, std::vector<int64_t>* strides) {
+  *strides = contiguous_strides(whole);
+  int64_t base = 0;
+  for (size_t i = 0; i < begin.size(); ++i) base += begin[i] * (*strides)[i];
+  return base;
+}
+
+template <class T>
+void slice(const KernelContext& c) {
+  std::vector<int64_t> st;
+  int64_t base = window_base(c.in(0).shape(), c.attrs.get<std::vector<int64_t>>("begin"), &st);
+  int64_t n = c.out().num_elements();
+  if (n == 0) return;
+  gather_strided<<<blocks_for(n), kThreads, 0, stream_of(c)>>>(c.in(0).data<T>(), c.out().data<T>(), n, base,
+                                                               make_indexer<1>(c.out().shape(), {st}));
+  TG_CUDA_CHECK_LAUNCH();
+}
+
+template <class T>
+void slice_grad(const KernelContext& c) {
+  TG_CUDA_CHECK(cudaMemsetAsync(c.out().raw(), 0, c.out().bytes(), stream_of(c)));
+  std::vector<int64_t> st;
+  int64_t base = window_base(c.out().shape(), c.attrs.get<std::vector<int64_t>>("begin"), &st);
+  int64_t n = c.in(0).num_elements();
+  if (n == 0) return;
+  scatter_strided<<<blocks_for(n), kThreads, 0, stream_of(c)>>>(c.in(0).data<T>(), c.out().data<T>(), n, base,
+                                                                make_indexer<1>(c.in(0).shape(), {st}));
+  TG_CUDA_CHECK_LAUNCH();
+}
+
+void around_axis(const Shape& s, int axis, int64_t* outer, int64_t* inner) {
+  *outer = 1;
+  *inner = 1;
+  for (int i = 0; i < axis; ++i) *outer *= s.dim(i);
+  for (int i = axis + 1; i < s.rank(); ++i) *inner *= s.dim(i);
+}
+
+// `outer` rows of `row` elements between buffers of row pitches src_row and dst_row.
+template <class T>
+void copy_rows(T* dst, int64_t dst_row, const T* src, int64_t src_row, int64_t row, int64_t outer, cudaStream_t s) {
+  if (row == 0 || outer == 0) return;
+  size_t z = sizeof(T);
+  TG_CUDA_CHECK(cudaMemcpy2DAsync(dst, static_cast<size_t>(dst_row) * z, src, static_cast<size_t>(src_row) * z,
+                                  static_cast<size_t>(row) * z, static_cast<size_t>(outer), cudaMemcpyDeviceToDevice, s));
+}
+
+template <class T>
+void concat(const KernelContext& c) {
+  const Shape& os = c.out().shape();
+  int axis = normalize_axis(c.attrs.get<int64_t>("axis"), os.rank());
+  int64_t outer, inner;
+  around_axis(os, axis, &outer, &inner);
+  int64_t out_row = os.dim(axis) * inner, offset = 0;
+  for (const Tensor* in : c.inputs) {
+    int64_t row = in->shape().dim(axis) * inner;
+    copy_rows(c.out().data<T>() + offset, out_row, in->data<T>(), row, row, outer, stream_of(c));
+    offset += row;
+  }
+}
+
+template <class T>
+void concat_grad(const KernelContext& c) {
+  const Shape& gs = c.in(0).shape();
+  int axis = normalize_axis(c.attrs.get<int64_t>("axis"), gs.rank());
+  size_t index = static_cast<size_t>(c.attrs.get<int64_t>("index"));
+  int64_t outer, inner;
+  around_axis(gs, axis, &outer, &inner);
+  int64_t offset = 0;
+  for (size_t i = 1; i < index + 1; ++i) offset += c.in(i).shape().dim(axis) * inner;
+  int64_t g_row = gs.dim(axis) * inner, row = c.out().shape().dim(axis) * inner;
+  copy_rows(c.out().data<T>(), row, c.in(0).data<T>() + offset, g_row, row, outer, stream_of(c));
+}
+
+template <class T> void zeros_like(const KernelContext& c) { fill_value<T>(c, T(0)); }
+template <class T> void ones_like(const KernelContext& c) { fill_value<T>(c, T(1)); }
+
+}  // namespace
+
+void register_array_kernels() {
+#define TG_REG(op, fn) \
+  reg<float, double, int32_t, int64_t, bool>(op, [](auto z) -> KernelFn { return &fn<decltype(z)>; })
+  for (const char* op : {"Reshape", "ReshapeLike", "Identity", "StopGradient"})
+    reg<float, double, int32_t, int64_t, bool>(op, [](auto) -> KernelFn { return &copy_input; });
+  TG_REG("Transpose", transpose);
+  TG_REG("Concat", concat);
+  TG_REG("ConcatGrad", concat_grad);
+  TG_REG("Slice", slice);
+  TG_REG("SliceGrad", slice_grad);
+  TG_REG("ZerosLike", zeros_like);
+  TG_REG("OnesLike", ones_like);
+#undef TG_REG
+}
+
+}  // namespace tg::cuda

@@ -1,0 +1,62 @@
+#include <mutex>
+
+#include "kernels/cuda/common.cuh"
+
+namespace tg::cuda {
+
+namespace {
+
+// One set of handles per device, created when a kernel first needs them: the first run of a
+// plan runs outside any CUDA graph capture, so creation never happens inside one.
+struct Handles {
+  cublasHandle_t blas = nullptr;
+  cublasLtHandle_t lt = nullptr;
+  cudnnHandle_t dnn = nullptr;
+  void* workspace = nullptr;
+};
+constexpr size_t kWorkspaceBytes = size_t{32} << 20;
+
+Handles& handles() {
+  static std::mutex mu;
+  static std::vector<Handles> all;
+  int dev = 0;
+  TG_CUDA_CHECK(cudaGetDevice(&dev));
+  std::lock_guard<std::mutex> lock(mu);
+  if (all.size() <= static_cast<size_t>(dev)) all.resize(static_cast<size_t>(dev) + 1);
+  return all[static_cast<size_t>(dev)];
+}
+
+}  // namespace
+
+cublasHandle_t blas_handle(const KernelContext& c) {
+  Handles& h = handles();
+  if (!h.blas) {
+    TG_CUDA_CHECK(cublasCreate(&h.blas));
+    // Full float32 products, as on the CPU; no TF32.
+    TG_CUDA_CHECK(cublasSetMathMode(h.blas, CUBLAS_DEFAULT_MATH));
+  }
+  TG_CUDA_CHECK(cublasSetStream(h.blas, stream_of(c)));
+  return h.blas;
+}
+
+cublasLtHandle_t lt_handle() {
+  Handles& h = handles();
+  if (!h.lt) TG_CUDA_CHECK(cublasLtCreate(&h.lt));
+  return h.lt;
+}
+
+void* lt_workspace(size_t* bytes) {
+  Handles& h = handles();
+  if (!h.workspace) TG_CUDA_CHECK(cudaMalloc(&h.workspace, kWorkspaceBytes));
+  *bytes = kWorkspaceBytes;
+  return h.workspace;
+}
+
+cudnnHandle_t dnn_handle(const KernelContext& c) {
+  Handles& h = handles();
+  if (!h.dnn) TG_CUDA_CHECK(cudnnCreate(&h.dnn));
+  TG_CUDA_CHECK(cudnnSetStream(h.dnn, stream_of(c)));
+  return h.dnn;
+}
+
+}  // namespace tg::cuda

@@ -1,0 +1,258 @@
+// CUDA kernels of the neural-network family. Float32 matrix products run on cuBLASLt with the
+// bias (and ReLU) fused into the product through its epilogue; float64 products on cuBLAS.
+// Sigmoid, tanh, ReLU and ELU and the softmaxes run on cuDNN; the rest are own kernels over
+// the formulas the CPU kernels use (kernels/activation.h, kernels/dropout.h).
+#include <map>
+#include <tuple>
+
+#include "kernels/activation.h"
+#include "kernels/cuda/common.cuh"
+#include "kernels/dropout.h"
+
+namespace tg::cuda {
+
+namespace {
+
+struct Gemm {
+  int64_t m, n, k;
+  bool ta, tb;
+};
+Gemm gemm_dims(const KernelContext& c) {
+  const Shape &a = c.in(0).shape(), &b = c.in(1).shape();
+  bool ta = c.attrs.get_or<bool>("transpose_a", false), tb = c.attrs.get_or<bool>("transpose_b", false);
+  return {ta ? a.dim(1) : a.dim(0), tb ? b.dim(0) : b.dim(1), ta ? a.dim(0) : a.dim(1), ta, tb};
+}
+
+// A cuBLASLt float32 product with its epilogue, planned once per shape. Row-major
+// C[m,n] = A[m,k] B[k,n] is column-major C^T[n,m] = B^T A^T, so B is passed first.
+struct LtPlan {
+  cublasLtMatmulDesc_t desc = nullptr;
+  cublasLtMatrixLayout_t a = nullptr, b = nullptr, d = nullptr;
+  cublasLtMatmulAlgo_t algo{};
+};
+
+LtPlan& lt_plan(const Gemm& g, cublasLtEpilogue_t epilogue) {
+  // Per thread: a plan's descriptor carries the bias pointer of the call being made.
+  thread_local std::map<std::tuple<int64_t, int64_t, int64_t, int, int>, LtPlan> plans;
+  int dev = 0;
+  TG_CUDA_CHECK(cudaGetDevice(&dev));
+  auto key = std::make_tuple(g.m, g.n, g.k, (g.ta ? 1 : 0) | (g.tb ? 2 : 0) | (dev << 2), static_cast<int>(epilogue));
+  auto it = plans.find(key);
+  if (it != plans.end()) return it->second;
+  LtPlan p;
+  TG_CUDA_CHECK(cublasLtMatmulDescCreate(&p.desc, CUBLAS_COMPUTE_32F, CUDA_R_32F));
+  cublasOperation_t op_b = g.tb ? CUBLAS_OP_T : CUBLAS_OP_N, op_a = g.ta ? CUBLAS_OP_T : CUBLAS_OP_N;
+  TG_CUDA_CHECK(cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_TRANSA, &op_b, sizeof(op_b)));
+  TG_CUDA_CHECK(cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_TRANSB, &op_a, sizeof(op_a)));
+  TG_CUDA_CHECK(cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_EPILOGUE, &epilogue, sizeof(epilogue)));
+  auto u = [](int64_t v) { return static_cast<uint64_t>(v); };
+  TG_CUDA_CHECK(cublasLtMatrixLayoutCreate(&p.a, CUDA_R_32F, u(g.tb ? g.k : g.n), u(g.tb ? g.n : g.k), g.tb ? g.k : g.n));
+  TG_CUDA_CHECK(cublasLtMatrixLayoutCreate(&p.b, CUDA_R_32F, u(g.ta ? g.m : g.k), u(g.ta ? g.k : g.m), g.ta ? g.m : g.k));
+  TG_CUDA_CHECK(cublasLtMatrixLayoutCreate(&p.d, CUDA_R_32F, u(g.n), u(g.m), g.n));
+  cublasLtMatmulPreference_t pref = nullptr;
+  TG_CUDA_CHECK(cublasLtMatmulPreferenceCreate(&pref));
+  size_t ws = 0;
+  lt_workspace(&ws);
+  TG_CUDA_CHECK(cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws, sizeof(ws)));
+  cublasLtMatmulHeuristicResult_t result{};
+  int found = 0;
+  cublasStatus_t st = cublasLtMatmulAlgoGetHeuristic(lt_handle(), p.desc, p.a, p.b, p.d, p.d, pref, 1, &result, &found);
+  cublasLtMatmulPreferenceDestroy(pref);
+  TG_CUDA_CHECK(st);
+  TG_CHECK(found > 0, "cuBLASLt has no algorithm for a ", g.m, "x", g.k, " by ", g.k, "x", g.n, " product");
+  p.algo = result.algo;
+  return plans.emplace(key, p).first->second;
+}
+
+void lt_matmul(const KernelContext& c, const Gemm& g, const float* bias, cublasLtEpilogue_t epilogue) {
+  LtPlan& p = lt_plan(g, epilogue);
+  if (bias) TG_CUDA_CHECK(cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias, sizeof(bias)));
+  float one = 1.f, zero = 0.f;
+  size_t ws = 0;
+  void* workspace = lt_workspace(&ws);
+  TG_CUDA_CHECK(cublasLtMatmul(lt_handle(), p.desc, &one, c.in(1).data<float>(), p.a, c.in(0).data<float>(), p.b, &zero,
+                               c.out().data<float>(), p.d, c.out().data<float>(), p.d, &p.algo, workspace, ws,
+                               stream_of(c)));
+}
+
+void dgemm(const KernelContext& c, const Gemm& g) {
+  double one = 1, zero = 0;
+  TG_CUDA_CHECK(cublasDgemm(blas_handle(c), g.tb ? CUBLAS_OP_T : CUBLAS_OP_N, g.ta ? CUBLAS_OP_T : CUBLAS_OP_N,
+                            static_cast<int>(g.n), static_cast<int>(g.m), static_cast<int>(g.k), &one,
+                            c.in(1).data<double>(), static_cast<int>(g.tb ? g.k : g.n), c.in(0).data<double>(),
+                            static_cast<int>(g.ta ? g.m : g.k), &zero, c.out().data<double>(), static_cast<int>(g.n)));
+}
+
+// A product with an empty inner dimension is zero (cuBLAS would leave the output alone).
+bool empty_product(const KernelContext& c, const Gemm& g) {
+  if (g.m == 0 || g.n == 0) return true;
+  if (g.k > 0) return false;
+  TG_CUDA_CHECK(cudaMemsetAsync(c.out().raw(), 0, c.out().bytes(), stream_of(c)));
+  return true;
+}
+
+template <class T>
+void matmul(const KernelContext& c) {
+  Gemm g = gemm_dims(c);
+  if (empty_product(c, g)) return;
+  if constexpr (std::is_same_v<T, float>) lt_matmul(c, g, nullptr, CUBLASLT_EPILOGUE_DEFAULT);
+  else dgemm(c, g);
+}
+
+// y[r, j] = act(x[r, j] + bias[j]); bias may be null (activation only).
+template <class T>
+__global__ void bias_act_kernel(const T* x, const T* bias, T* y, int64_t n, int64_t cols, Act act, T alpha) {
+  TG_GRID_STRIDE(i, n) y[i] = activate<T>(act, x[i] + (bias ? bias[i % cols] : T(0)), alpha);
+}
+
+template <class T>
+void bias_act(const KernelContext& c, const T* x, const T* bias, T* y, int64_t n, int64_t cols, Act act) {
+  if (n == 0) return;
+  T alpha = static_cast<T>(c.attrs.get_or<double>("alpha", 0.2));
+  bias_act_kernel<<<blocks_for(n), kThreads, 0, stream_of(c)>>>(x, bias, y, n, cols, act, alpha);
+  TG_CUDA_CHECK_LAUNCH();
+}
+
+template <class T>
+void fused_matmul(const KernelContext& c) {
+  Gemm g = gemm_dims(c);
+  Act act = act_from_name(c.attrs.get_or<std::string>("activation", "none"));
+  if (g.m == 0 || g.n == 0) return;
+  if constexpr (std::is_same_v<T, float>) {
+    if (g.k > 0) {
+      const float* bias = c.in(2).data<float>();
+      bool in_epilogue = act == Act::None || act == Act::Relu;
+      lt_matmul(c, g, bias, act == Act::Relu ? CUBLASLT_EPILOGUE_RELU_BIAS : CUBLASLT_EPILOGUE_BIAS);
+      if (!in_epilogue) {
+        float* y = c.out().data<float>();
+        bias_act<float>(c, y, nullptr, y, g.m * g.n, g.n, act);
+      }
+      return;
+    }
+  }
+  if (!empty_product(c, g)) {
+    if constexpr (std::is_same_v<T, float>) lt_matmul(c, g, nullptr, CUBLASLT_EPILOGUE_DEFAULT);
+    else dgemm(c, g);
+  }
+  T* y = c.out().data<T>();
+  bias_act<T>(c, y, c.in(2).data<T>(), y, g.m * g.n, g.n, act);
+}
+
+template <class T>
+void bias_add(const KernelContext& c) {
+  bias_act<T>(c, c.in(0).data<T>(), c.in(1).data<T>(), c.out().data<T>(), c.out().num_elements(),
+              c.in(1).num_elements(), Act::None);
+}
+
+cudnnDataType_t dnn_type(DType t) { return t == DType::Float32 ? CUDNN_DATA_FLOAT : CUDNN_DATA_DOUBLE; }
+
+// A cuDNN NCHW descriptor of rows x cols (softmax runs over C per N).
+struct TensorDesc {
+  cudnnTensorDescriptor_t d = nullptr;
+  TensorDesc(DType t, int64_t rows, int64_t cols) {
+    TG_CHECK(rows < (int64_t{1} << 31) && cols < (int64_t{1} << 31), "tensor too large for cuDNN: ", rows, "x", cols);
+    TG_CUDA_CHECK(cudnnCreateTensorDescriptor(&d));
+    TG_CUDA_CHECK(cudnnSetTensor4dDescriptor(d, CUDNN_TENSOR_NCHW, dnn_type(t), static_cast<int>(rows),
+                                             static_cast<int>(cols), 1, 1));
+  }
+  ~TensorDesc() { cudnnDestroyTensorDescriptor(d); }
+  TensorDesc(const TensorDesc&) = delete;
+  TensorDesc& operator=(const TensorDesc&) = delete;
+};
+
+// The (deprecated but present) cuDNN 9 activation API: sigmoid, tanh, ReLU, ELU.
+template <class T>
+void dnn_activation(const KernelContext& c, cudnnActivationMode_t mode, double coef) {
+  int64_t n = c.in(0).num_elements();
+  if (n == 0) return;
+  TensorDesc desc(c.in(0).dtype(), n, 1);
+  cudnnActivationDescriptor_t act = nullptr;
+  TG_CUDA_CHECK(cudnnCreateActivationDescriptor(&act));
+  cudnnStatus_t st = cudnnSetActivationDescriptor(act, mode, CUDNN_NOT_PROPAGATE_NAN, coef);
+  T one = 1, zero = 0;
+  if (st == CUDNN_STATUS_SUCCESS)
+    st = cudnnActivationForward(dnn_handle(c), act, &one, desc.d, c.in(0).raw(), &zero, desc.d, c.out().raw());
+  cudnnDestroyActivationDescriptor(act);
+  TG_CUDA_CHECK(st);
+}
+
+template <class T, Act A>
+void activation(const KernelContext& c) {
+  switch (A) {
+    case Act::Relu: return dnn_activation<T>(c, CUDNN_ACTIVATION_RELU, 0);
+    case Act::Sigmoid: return dnn_activation<T>(c, CUDNN_ACTIVATION_SIGMOID, 0);
+    case Act::Tanh: return dnn_activation<T>(c, CUDNN_ACTIVATION_TANH, 0);
+    case Act::Elu: return dnn_activation<T>(c, CUDNN_ACTIVATION_ELU, 1.0);
+    default:
+      bias_act<T>(c, c.in(0).data<T>(), nullptr, c.out().data<T>(), c.out().num_elements(), 1, A);
+  }
+}
+
+template <class T>
+__global__ void activation_grad_kernel(const T* g, const T* y, T* out, int64_t n, Act act, T alpha) {
+  TG_GRID_STRIDE(i, n) out[i] = g[i] * activation_slope<T>(act, y[i], alpha);
+}
+
+template <class T>
+void activation_grad(const KernelContext& c) {
+  int64_t n = c.out().num_elements();
+  if (n == 0) return;
+  T alpha = static_cast<T>(c.attrs.get_or<double>("alpha", 0.2));
+  activation_grad_kernel<<<blocks_for(n), kThreads, 0, stream_of(c)>>>(
+      c.in(0).data<T>(), c.in(1).data<T>(), c.out().data<T>(), n, act_from_name(c.attrs.get<std::string>("kind")), alpha);
+  TG_CUDA_CHECK_LAUNCH();
+}
+
+template <class T, bool Log>
+void softmax(const KernelContext& c) {
+  const Shape& s = c.in(0).shape();
+  int64_t cols = s.rank() ? s.dim(s.rank() - 1) : 1;
+  int64_t rows = cols ? c.in(0).num_elements() / cols : 0;
+  if (rows == 0 || cols == 0) return;
+  TensorDesc desc(c.in(0).dtype(), rows, cols);
+  T one = 1, zero = 0;
+  TG_CUDA_CHECK(cudnnSoftmaxForward(dnn_handle(c), Log ? CUDNN_SOFTMAX_LOG : CUDNN_SOFTMAX_ACCURATE,
+                                    CUDNN_SOFTMAX_MODE_INSTANCE, &one, desc.d, c.in(0).raw(), &zero, desc.d,
+                                    c.out().raw()));
+}
+
+template <class T>
+__global__ void dropout_kernel(T* out, int64_t n, uint64_t base, uint64_t cut, T keep) {
+  TG_GRID_STRIDE(i, n) out[i] = splitmix64(base + static_cast<uint64_t>(i)) >= cut ? keep : T(0);
+}
+
+template <class T>
+void dropout_mask(const KernelContext& c) {
+  double rate = c.attrs.get<double>("rate");
+  int64_t n = c.out().num_elements();
+  if (n == 0) return;
+  dropout_kernel<<<blocks_for(n), kThreads, 0, stream_of(c)>>>(
+      c.out().data<T>(), n, dropout_base(c.attrs.get<int64_t>("seed"), c.run_counter), dropout_cut(rate),
+      static_cast<T>(1.0 / (1.0 - rate)));
+  TG_CUDA_CHECK_LAUNCH();
+}
+
+}  // namespace
+
+void register_nn_kernels() {
+#define TG_REG(op, fn) reg<float, double>(op, [](auto z) -> KernelFn { return &fn<decltype(z)>; })
+#define TG_ACT(op, A) \
+  reg<float, double>(op, [](auto z) -> KernelFn { return &activation<decltype(z), A>; })
+  TG_REG("MatMul", matmul);
+  TG_REG("FusedMatMul", fused_matmul);
+  TG_REG("BiasAdd", bias_add);
+  TG_REG("ActivationGrad", activation_grad);
+  TG_REG("DropoutMask", dropout_mask);
+  TG_ACT("Relu", Act::Relu);
+  TG_ACT("LeakyRelu", Act::LeakyRelu);
+  TG_ACT("Elu", Act::Elu);
+  TG_ACT("Sigmoid", Act::Sigmoid);
+  TG_ACT("Tanh", Act::Tanh);
+  TG_ACT("Softplus", Act::Softplus);
+  reg<float, double>("Softmax", [](auto z) -> KernelFn { return &softmax<decltype(z), false>; });
+  reg<float, double>("LogSoftmax", [](auto z) -> KernelFn { return &softmax<decltype(z), true>; });
+#undef TG_REG
+#undef TG_ACT
+}
+
+}  // namespace tg::cuda

@@ -1,0 +1,210 @@
+// CUDA kernels of the reduction family. A reduction whose kept axes are the trailing ones
+// (column sums, bias gradients) runs one thread per output, reading rows coalesced; any other
+// runs one block per output with CUB's block reduction.
+#include <cub/block/block_reduce.cuh>
+
+#include <limits>
+
+#include "kernels/cuda/common.cuh"
+
+namespace tg::cuda {
+
+namespace {
+
+std::vector<bool> reduced_mask(const Attrs& a, int rank) {
+  auto axes = a.get<std::vector<int64_t>>("axes");
+  std::vector<bool> m(static_cast<size_t>(rank), axes.empty());
+  for (int64_t ax : axes) m[static_cast<size_t>(normalize_axis(ax, rank))] = true;
+  return m;
+}
+
+// The input split into kept and reduced axes, each with the input's strides.
+struct Split {
+  Indexer<1> kept, reduced;
+  int64_t n_kept = 1, n_reduced = 1;
+  bool kept_trailing = true;  // reduced axes (of size > 1) all come before kept ones
+};
+
+Split split(const Shape& s, const std::vector<bool>& red) {
+  auto st = contiguous_strides(s);
+  std::vector<int64_t> kd, ks, rd, rs;
+  bool seen_kept = false;
+  Split r;
+  for (int i = 0; i < s.rank(); ++i) {
+    size_t u = static_cast<size_t>(i);
+    if (red[u]) {
+      rd.push_back(s.dim(i));
+      rs.push_back(st[u]);
+      r.n_reduced *= s.dim(i);
+      if (seen_kept && s.dim(i) != 1) r.kept_trailing = false;
+    } else {
+      kd.push_back(s.dim(i));
+      ks.push_back(st[u]);
+      r.n_kept *= s.dim(i);
+      if (s.dim(i) != 1) seen_kept = true;
+    }
+  }
+  r.kept = make_indexer<1>(Shape(kd), {ks});
+  r.reduced = make_indexer<1>(Shape(rd), {rs});
+  return r;
+}
+
+struct SumOp {
+  template <class T>
+  __device__ T operator()(T a, T b) const { return a + b; }
+};
+struct MaxOp {
+  template <class T>
+  __device__ T operator()(T a, T b) const { return b > a ? b : a; }
+};
+struct MinOp {
+  template <class T>
+  __device__ T operator()(T a, T b) const { return b < a ? b : a; }
+};
+
+__device__ inline int64_t offset1(const Indexer<1>& ix, int64_t i) {
+  int64_t off;
+  ix.offsets(i, &off);
+  return off;
+}
+
+// Kept axes trailing: output j sums input rows at stride n_kept.
+template <class T, class F>
+__global__ void reduce_columns(const T* x, T* out, int64_t n_kept, int64_t n_reduced, T init, T divisor, F f) {
+  TG_GRID_STRIDE(j, n_kept) {
+    T acc = init;
+    for (int64_t r = 0; r < n_reduced; ++r) acc = f(acc, x[r * n_kept + j]);
+    out[j] = acc / divisor;
+  }
+}
+
+template <class T, class F>
+__global__ void reduce_blocks(const T* x, T* out, Split sp, T init, T divisor, F f) {
+  using BlockReduce = cub::BlockReduce<T, kThreads>;
+  __shared__ typename BlockReduce::TempStorage tmp;
+  for (int64_t o = blockIdx.x; o < sp.n_kept; o += gridDim.x) {
+    int64_t base = offset1(sp.kept, o);
+    T acc = init;
+    for (int64_t r = threadIdx.x; r < sp.n_reduced; r += blockDim.x) acc = f(acc, x[base + offset1(sp.reduced, r)]);
+    T total = BlockReduce(tmp).Reduce(acc, f);
+    if (threadIdx.x == 0) out[o] = total / divisor;
+    __syncthreads();  // tmp is reused by the next output
+  }
+}
+
+// out = fold of x over the reduced axes, divided by divisor (1, or the count for a mean).
+template <class T, class F>
+void reduce_into(const KernelContext& c, const Tensor& x, T* out, const std::vector<bool>& red, T init, T divisor, F f) {
+  Split sp = split(x.shape(), red);
+  if (sp.n_kept == 0) return;
+  cudaStream_t s = stream_of(c);
+  if (sp.kept_trailing && sp.n_kept > 1) {
+    reduce_columns<<<blocks_for(sp.n_kept), kThreads, 0, s>>>(x.data<T>(), out, sp.n_kept, sp.n_reduced, init, divisor, f);
+  } else {
+    unsigned blocks = static_cast<unsigned>(std::min<int64_t>(sp.n_kept, 65535));
+    reduce_blocks<<<blocks, kThreads, 0, s>>>(x.data<T>(), out, sp, init, divisor, f);
+  }
+  TG_CUDA_CHECK_LAUNCH();
+}
+
+template <class T>
+void reduce_sum(const KernelContext& c) {
+  reduce_into<T>(c, c.in(0), c.out().data<T>(), reduced_mask(c.attrs, c.in(0).shape().rank()), T{0}, T{1}, SumOp{});
+}
+template <class T>
+void reduce_mean(const KernelContext& c) {
+  int64_t count = c.out().num_elements() ? c.in(0).num_elements() / c.out().num_elements() : 1;
+  reduce_into<T>(c, c.in(0), c.out().data<T>(), reduced_mask(c.attrs, c.in(0).shape().rank()), T{0},
+                 static_cast<T>(count), SumOp{});
+}
+template <class T>
+void reduce_max(const KernelContext& c) {
+  TG_CHECK(c.in(0).num_elements() > 0, "reduce_max of an empty tensor");
+  reduce_into<T>(c, c.in(0), c.out().data<T>(), reduced_mask(c.attrs, c.in(0).shape().rank()),
+                 std::numeric_limits<T>::lowest(), T{1}, MaxOp{});
+}
+template <class T>
+void reduce_min(const KernelContext& c) {
+  TG_CHECK(c.in(0).num_elements() > 0, "reduce_min of an empty tensor");
+  reduce_into<T>(c, c.in(0), c.out().data<T>(), reduced_mask(c.attrs, c.in(0).shape().rank()),
+                 std::numeric_limits<T>::max(), T{1}, MinOp{});
+}
+
+template <class T>
+void sum_to_shape_of(const KernelContext& c) {
+  const Shape &gs = c.in(0).shape(), &xs = c.in(1).shape();
+  if (gs == xs) {
+    TG_CUDA_CHECK(cudaMemcpyAsync(c.out().raw(), c.in(0).raw(), c.out().bytes(), cudaMemcpyDeviceToDevice, stream_of(c)));
+    return;
+  }
+  int shift = gs.rank() - xs.rank();
+  std::vector<bool> red(static_cast<size_t>(gs.rank()));
+  for (int i = 0; i < gs.rank(); ++i)
+    red[static_cast<size_t>(i)] = i < shift || (xs.dim(i - shift) == 1 && gs.dim(i) != 1);
+  reduce_into<T>(c, c.in(0), c.out().data<T>(), red, T{0}, T{1}, SumOp{});
+}
+
+template <class T>
+__global__ void expand_kernel(const T* g, T* out, int64_t n, Indexer<1> ix, T scale) {
+  TG_GRID_STRIDE(i, n) out[i] = g[offset1(ix, i)] * scale;
+}
+
+// g (a reduction of x over `axes`) broadcast back to x's shape.
+template <class T>
+void expand_reduced(const KernelContext& c) {
+  const Shape& xs = c.in(1).shape();
+  auto red = reduced_mask(c.attrs, xs.rank());
+  int64_t n_out = c.out().num_elements(), n_g = c.in(0).num_elements();
+  if (n_out == 0) return;
+  T scale = c.attrs.get<bool>("scale_by_count") && n_g ? static_cast<T>(n_g) / static_cast<T>(n_out) : T{1};
+  // Strides of g (laid out with x's kept axes) along each axis of x; 0 along reduced ones.
+  std::vector<int64_t> kept(static_cast<size_t>(xs.rank()));
+  for (int i = 0; i < xs.rank(); ++i) kept[static_cast<size_t>(i)] = red[static_cast<size_t>(i)] ? 1 : xs.dim(i);
+  auto st = contiguous_strides(Shape(kept));
+  for (int i = 0; i < xs.rank(); ++i)
+    if (red[static_cast<size_t>(i)]) st[static_cast<size_t>(i)] = 0;
+  expand_kernel<<<blocks_for(n_out), kThreads, 0, stream_of(c)>>>(c.in(0).data<T>(), c.out().data<T>(), n_out,
+                                                                  make_indexer<1>(xs, {st}), scale);
+  TG_CUDA_CHECK_LAUNCH();
+}
+
+template <class T>
+__global__ void argmax_kernel(const T* x, int64_t* out, int64_t outer, int64_t mid, int64_t inner) {
+  TG_GRID_STRIDE(j, outer * inner) {
+    int64_t o = j / inner, k = j % inner, best = 0;
+    const T* base = x + o * mid * inner + k;
+    for (int64_t m = 1; m < mid; ++m)
+      if (base[m * inner] > base[best * inner]) best = m;
+    out[j] = best;
+  }
+}
+
+template <class T>
+void argmax(const KernelContext& c) {
+  const Shape& s = c.in(0).shape();
+  int axis = normalize_axis(c.attrs.get<int64_t>("axis"), s.rank());
+  int64_t outer = 1, mid = s.dim(axis), inner = 1;
+  for (int i = 0; i < axis; ++i) outer *= s.dim(i);
+  for (int i = axis + 1; i < s.rank(); ++i) inner *= s.dim(i);
+  TG_CHECK(mid > 0, "argmax over an empty axis");
+  if (outer * inner == 0) return;
+  argmax_kernel<<<blocks_for(outer * inner), kThreads, 0, stream_of(c)>>>(c.in(0).data<T>(), c.out().data<int64_t>(),
+                                                                          outer, mid, inner);
+  TG_CUDA_CHECK_LAUNCH();
+}
+
+}  // namespace
+
+void register_reduce_kernels() {
+#define TG_REG(op, fn, ...) reg<__VA_ARGS__>(op, [](auto z) -> KernelFn { return &fn<decltype(z)>; })
+  TG_REG("ReduceSum", reduce_sum, float, double, int32_t, int64_t);
+  TG_REG("ReduceMean", reduce_mean, float, double, int32_t, int64_t);
+  TG_REG("ReduceMax", reduce_max, float, double, int32_t, int64_t);
+  TG_REG("ReduceMin", reduce_min, float, double, int32_t, int64_t);
+  TG_REG("SumToShapeOf", sum_to_shape_of, float, double, int32_t, int64_t);
+  TG_REG("ExpandReduced", expand_reduced, float, double, int32_t, int64_t);
+  TG_REG("ArgMax", argmax, float, double, int32_t, int64_t);
+#undef TG_REG
+}
+
+}  // namespace tg::cuda

@@ -1,0 +1,255 @@
+// Running a plan: shapes and buffers when feed shapes change, then the steps -- kernels,
+// copies between devices, CUDA graph segments -- and the fetches.
+#include <algorithm>
+#include <climits>
+#include <cstring>
+#include <map>
+
+#include "base/log.h"
+#include "graph/op_registry.h"
+#include "runtime/plan.h"
+
+namespace tg {
+
+void Plan::infer_all_shapes() {
+  std::vector<DType> in_t, out_t;
+  std::vector<Shape> in_s, out_s;
+  for (const auto& st : steps_) {
+    if (st.kind == StepKind::Copy) {
+      slots_[static_cast<size_t>(st.out[0])].shape = slots_[static_cast<size_t>(st.in[0])].shape;
+      continue;
+    }
+    in_t.clear();
+    in_s.clear();
+    for (int s : st.in) {
+      in_t.push_back(slots_[static_cast<size_t>(s)].dtype);
+      in_s.push_back(slots_[static_cast<size_t>(s)].shape);
+    }
+    infer_shapes(st.op, st.node->name, in_t, in_s, *st.attrs, &out_t, &out_s);
+    for (size_t k = 0; k < st.out.size(); ++k) {
+      Slot& o = slots_[static_cast<size_t>(st.out[k])];
+      TG_CHECK(out_s[k].is_fully_defined(), "node '", st.node->name, "' (op ", st.op,
+               "): its output shape ", out_s[k].to_string(), " is not known at run time");
+      o.shape = out_s[k];
+    }
+  }
+}
+
+void Plan::plan_memory() {
+  // The buffer of an alias chain lives until the last reader of any slot in the chain.
+  std::vector<int> root(slots_.size()), last(slots_.size());
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    int r = static_cast<int>(i);
+    while (slots_[static_cast<size_t>(r)].kind == SlotKind::Alias) r = slots_[static_cast<size_t>(r)].alias_of;
+    root[i] = r;
+  }
+  for (size_t i = 0; i < slots_.size(); ++i) last[i] = slots_[i].last_use;
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    int& l = last[static_cast<size_t>(root[i])];
+    l = std::max(l, slots_[i].last_use);
+  }
+  // Buffers are dropped before new ones are planned, so device memory is reused at once.
+  for (auto& s : slots_)
+    if (s.kind == SlotKind::Computed) s.tensor = Tensor();
+  buffers_.clear();
+  planned_bytes_ = 0;
+  // Free buffers per device: a buffer is reused only on the device that owns it.
+  std::map<std::pair<int, int>, std::vector<std::shared_ptr<Buffer>>> free_lists;
+  std::vector<std::vector<int>> release_after(steps_.size());
+  std::vector<std::shared_ptr<Buffer>> held(slots_.size());
+  for (size_t i = 0; i < steps_.size(); ++i) {
+    Step& st = steps_[i];
+    for (int s : st.out) {
+      Slot& o = slots_[static_cast<size_t>(s)];
+      if (o.kind != SlotKind::Computed) continue;
+      if (o.dtype == DType::String) {
+        o.tensor = Tensor(o.dtype, o.shape, options_.allocator);
+        continue;
+      }
+      Allocator* alloc = o.device.is_gpu() ? st.device->allocator() : options_.allocator;
+      auto& free_list = free_lists[{static_cast<int>(o.device.type), o.device.index}];
+      size_t need = std::max<size_t>(1, static_cast<size_t>(o.shape.num_elements()) * dtype_size(o.dtype));
+      auto best = free_list.end();
+      for (auto it = free_list.begin(); it != free_list.end(); ++it)
+        if ((*it)->bytes() >= need && (best == free_list.end() || (*it)->bytes() < (*best)->bytes()))
+          best = it;
+      std::shared_ptr<Buffer> buf;
+      if (best != free_list.end()) {
+        buf = *best;
+        free_list.erase(best);
+      } else {
+        buf = std::make_shared<Buffer>(DType::Float64, (need + 7) / 8, alloc);
+        buffers_.push_back(buf);
+        planned_bytes_ += buf->bytes();
+      }
+      o.tensor = Tensor::view(buf, o.dtype, o.shape);
+      held[static_cast<size_t>(s)] = buf;
+      int l = last[static_cast<size_t>(s)];
+      if (l != INT_MAX) release_after[static_cast<size_t>(std::max(l, static_cast<int>(i)))].push_back(s);
+    }
+    // A host-to-device copy reads from page-locked staging of the source's size.
+    if (st.kind == StepKind::Copy && st.device->id().is_gpu()) {
+      size_t need = std::max<size_t>(1, slots_[static_cast<size_t>(st.in[0])].tensor.capacity() *
+                                            dtype_size(slots_[static_cast<size_t>(st.in[0])].dtype));
+      if (!st.staging || st.staging->bytes() < need) {
+        if (st.staged) st.device->wait_event(st.staged);  // the old buffer may still be read
+        st.staging = std::make_shared<Buffer>(DType::Bool, need, st.device->staging_allocator());
+      }
+    }
+    for (int s : release_after[i]) {
+      free_lists[{static_cast<int>(slots_[static_cast<size_t>(s)].device.type), slots_[static_cast<size_t>(s)].device.index}]
+          .push_back(held[static_cast<size_t>(s)]);
+      held[static_cast<size_t>(s)].reset();
+    }
+  }
+}
+
+void Plan::drop_graphs() {
+  for (auto& seg : segments_) {
+    if (seg.graph) seg.device->destroy_graph(seg.graph);
+    seg.graph = nullptr;
+    seg.runs = 0;
+  }
+}
+
+void Plan::rethrow_in_step(const Step& s, const std::exception& e) const {
+  std::string m = e.what();
+  if (m.rfind("node '", 0) == 0) throw Error(m);
+  throw Error(cat("node '", s.node->name, "' (op ", s.op, ") on ", s.device->name(), ": ", m));
+}
+
+void Plan::run_step(Step& st, uint64_t run_counter) {
+  try {
+    if (st.kind == StepKind::Copy) {
+      const Tensor& src = *st.in_ptr[0];
+      Tensor& dst = *st.out_ptr[0];
+      size_t bytes = src.bytes();
+      if (bytes == 0) return;
+      if (st.device->id().is_gpu() && src.on_host()) {
+        // Through page-locked staging, so that the copy runs asynchronously.
+        if (!st.staged) st.staged = st.device->create_event();
+        else st.device->wait_event(st.staged);
+        std::memcpy(st.staging->data(), src.raw(), bytes);
+        st.device->copy_from_host(dst.raw(), st.staging->data(), bytes);
+        st.device->record_event(st.staged);
+      } else if (st.device->id().is_gpu()) {
+        // Between two GPUs: through the host.
+        Tensor host(src.dtype(), src.shape());
+        find_device(slots_[static_cast<size_t>(st.in[0])].device)->copy_to_host(host.raw(), src.raw(), bytes);
+        st.device->copy_from_host(dst.raw(), host.raw(), bytes);
+        st.device->synchronize();
+      } else {
+        find_device(slots_[static_cast<size_t>(st.in[0])].device)->copy_to_host(dst.raw(), src.raw(), bytes);
+      }
+      return;
+    }
+    if (st.alias) {
+      Slot& o = slots_[static_cast<size_t>(st.out[0])];
+      const Tensor& in = slots_[static_cast<size_t>(st.in[0])].tensor;
+      if (!o.tensor.same_buffer(in) || o.tensor.shape() != o.shape) o.tensor = in.with_shape(o.shape);
+    }
+    if (st.fn) st.fn(KernelContext{st.in_ptr, st.out_ptr, *st.attrs, run_counter, st.device->stream()});
+  } catch (const std::exception& e) {
+    rethrow_in_step(st, e);
+  }
+}
+
+void Plan::run_segment(Segment& seg, uint64_t run_counter) {
+  seg.device->activate();
+  auto run_steps = [&] {
+    for (int i = seg.first; i <= seg.last; ++i) run_step(steps_[static_cast<size_t>(i)], run_counter);
+  };
+  // The first run with new shapes runs the kernels directly: they choose algorithms and make
+  // their handles then, which must not happen inside a capture.
+  if (!seg.graph && (!options_.cuda_graphs || !seg.capturable || seg.runs == 0)) {
+    run_steps();
+    ++seg.runs;
+    return;
+  }
+  if (!seg.graph) {
+    seg.device->begin_capture();
+    try {
+      run_steps();
+    } catch (const std::exception& e) {
+      // The capture is abandoned; the segment runs kernel by kernel from now on.
+      try {
+        seg.device->destroy_graph(seg.device->end_capture());
+      } catch (const std::exception&) {
+      }
+      seg.capturable = false;
+      log_warn("a CUDA graph could not capture steps '", steps_[static_cast<size_t>(seg.first)].node->name,
+               "' to '", steps_[static_cast<size_t>(seg.last)].node->name, "' (", e.what(),
+               "): they run kernel by kernel");
+      run_steps();
+      return;
+    }
+    seg.graph = seg.device->end_capture();
+  }
+  seg.device->launch_graph(seg.graph);
+  ++seg.runs;
+  ++graph_launches_;
+}
+
+Tensor Plan::fetch(int slot, size_t k) {
+  const Slot& s = slots_[static_cast<size_t>(slot)];
+  if (s.tensor.on_host()) return s.tensor.clone();
+  Tensor& staging = fetch_staging_[k];
+  Device* dev = find_device(s.device);
+  if (staging.empty() || staging.capacity() < static_cast<size_t>(s.tensor.num_elements()))
+    staging = Tensor(s.dtype, s.tensor.shape(), dev->staging_allocator());
+  staging = staging.with_shape(s.tensor.shape());
+  dev->copy_to_host(staging.raw(), s.tensor.raw(), s.tensor.bytes());
+  return staging.clone();
+}
+
+std::vector<Tensor> Plan::run(const FeedList& feeds, uint64_t run_counter) {
+  bool changed = !shapes_ready_;
+  for (const auto& [out, t] : feeds) {
+    const Shape& want = out.shape();
+    TG_CHECK(!t.empty(), "feed for '", out.name(), "' is an empty tensor");
+    TG_CHECK(t.on_host(), "feed for '", out.name(), "' must be a host tensor");
+    TG_CHECK(t.dtype() == out.dtype() && t.shape().compatible_with(want), "feed for '",
+             out.name(), "': expected ", dtype_name(out.dtype()), want.to_string(), ", got ",
+             dtype_name(t.dtype()), t.shape().to_string());
+    size_t k = 0;
+    while (k < feed_outputs_.size() && !(feed_outputs_[k] == out)) ++k;
+    if (k == feed_outputs_.size()) continue;  // fed but not needed by this run
+    Slot& s = slots_[static_cast<size_t>(feed_slots_[k])];
+    s.tensor = t;
+    if (last_feed_shapes_[k] != t.shape()) {
+      last_feed_shapes_[k] = t.shape();
+      s.shape = t.shape();
+      changed = true;
+    }
+  }
+  for (const auto& [slot, read_first] : var_slots_) {
+    const Node* v = slots_[static_cast<size_t>(slot)].node;
+    TG_CHECK(!read_first || vars_.get(v).initialized, "variable '", v->name,
+             "' is read before it was initialized: run the initializer first");
+  }
+  if (changed) {
+    infer_all_shapes();
+    drop_graphs();
+    plan_memory();
+    shapes_ready_ = true;
+  }
+  for (size_t i = 0; i < steps_.size();) {
+    Step& st = steps_[i];
+    if (st.segment >= 0) {
+      Segment& seg = segments_[static_cast<size_t>(st.segment)];
+      run_segment(seg, run_counter);
+      i = static_cast<size_t>(seg.last) + 1;
+    } else {
+      if (st.device->id().is_gpu()) st.device->activate();
+      run_step(st, run_counter);
+      ++i;
+    }
+  }
+  for (const Node* v : assigned_vars_) vars_.get(v).initialized = true;
+  std::vector<Tensor> result;
+  result.reserve(fetch_slots_.size());
+  for (size_t k = 0; k < fetch_slots_.size(); ++k) result.push_back(fetch(fetch_slots_[k], k));
+  return result;
+}
+
+}  // namespace tg
