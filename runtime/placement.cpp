@@ -39,10 +39,11 @@ std::optional<DeviceId> parse_device(const std::string& spec) {
   return id;
 }
 
-DeviceInventory current_inventory(std::function<std::optional<DeviceId>(const Node*)> variable_device) {
+DeviceInventory current_inventory(const PlacementOptions& options,
+                                  std::function<std::optional<DeviceId>(const Node*)> variable_device) {
   DeviceInventory inv;
-  inv.num_gpus = static_cast<int>(cuda_devices().size());
-  inv.no_gpu_reason = cuda_unavailable_reason();
+  inv.num_gpus = options.use_gpus ? static_cast<int>(cuda_devices().size()) : 0;
+  inv.no_gpu_reason = options.use_gpus ? cuda_unavailable_reason() : "the session does not use GPUs";
   inv.variable_device = std::move(variable_device);
   return inv;
 }

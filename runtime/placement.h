@@ -30,6 +30,7 @@ namespace tg {
 struct PlacementOptions {
   bool soft_placement = true;
   bool log_device_placement = false;
+  bool use_gpus = true;  // false: the GPUs are hidden from this placement
 };
 
 // What placement may choose from.
@@ -40,8 +41,10 @@ struct DeviceInventory {
   std::function<std::optional<DeviceId>(const Node*)> variable_device;
 };
 
-// The machine's devices, with variable devices looked up by `variable_device`.
-DeviceInventory current_inventory(std::function<std::optional<DeviceId>(const Node*)> variable_device);
+// The machine's devices (none of its GPUs unless options.use_gpus), with variable devices
+// looked up by `variable_device`.
+DeviceInventory current_inventory(const PlacementOptions& options,
+                                  std::function<std::optional<DeviceId>(const Node*)> variable_device);
 
 // The device of each node in `nodes` (same order). Throws tg::Error naming the node when a
 // hard request cannot be honoured or no device has a kernel for it.

@@ -71,7 +71,7 @@ Plan::Plan(Graph& g, const std::vector<Output>& feeds, const std::vector<Output>
   std::vector<const Node*> to_place;
   for (const Node* n : nodes)
     if (!fed[static_cast<size_t>(n->id)]) to_place.push_back(n);
-  auto inventory = current_inventory([this](const Node* v) -> std::optional<DeviceId> {
+  auto inventory = current_inventory(options_.placement, [this](const Node* v) -> std::optional<DeviceId> {
     const VariableState* s = vars_.find(v);
     return s ? std::optional<DeviceId>(s->device) : std::nullopt;
   });

@@ -78,7 +78,12 @@ void Plan::plan_memory() {
         buf = *best;
         free_list.erase(best);
       } else {
-        buf = std::make_shared<Buffer>(DType::Float64, (need + 7) / 8, alloc);
+        try {
+          buf = std::make_shared<Buffer>(DType::Float64, (need + 7) / 8, alloc);
+        } catch (const std::exception& e) {
+          throw Error(cat("node '", o.node->name, "' (op ", o.node->op, ") on ", o.device.name(), ": its output ",
+                          dtype_name(o.dtype), o.shape.to_string(), " cannot be allocated: ", e.what()));
+        }
         buffers_.push_back(buf);
         planned_bytes_ += buf->bytes();
       }

@@ -45,6 +45,7 @@ std::vector<Tensor> Session::run(const FeedList& feeds, const std::vector<Output
     po.allocator = options_.allocator;
     po.placement.soft_placement = options_.soft_placement;
     po.placement.log_device_placement = options_.log_device_placement;
+    po.placement.use_gpus = options_.use_gpus;
     po.fuse_ops = options_.fuse_ops;
     po.cuda_graphs = options_.cuda_graphs;
     auto plan = std::make_unique<Plan>(graph_, feed_outputs, fetches, targets, vars_, po);
@@ -69,8 +70,8 @@ std::vector<Tensor> Session::run(const std::vector<std::pair<std::string, Tensor
 VariableState& Session::variable_state(const Node* var) {
   if (VariableState* s = vars_.find(var)) return *s;
   // Not created by a run yet (restoring a checkpoint first): placed as a run would place it.
-  PlacementOptions po{options_.soft_placement, false};
-  DeviceId device = place_nodes({var}, po, current_inventory(nullptr))[0];
+  PlacementOptions po{options_.soft_placement, false, options_.use_gpus};
+  DeviceId device = place_nodes({var}, po, current_inventory(po, nullptr))[0];
   return vars_.get(var, device);
 }
 

@@ -19,6 +19,7 @@ struct SessionOptions {
   int num_threads = 0;             // intra-op threads (0 = all cores)
   bool soft_placement = true;
   bool log_device_placement = false;
+  bool use_gpus = true;            // false: everything on the CPU (TensorFlow's device_count {GPU: 0})
   bool fuse_ops = true;            // matmul + bias + activation fusion
   bool cuda_graphs = true;         // replay each plan's GPU segments as CUDA graphs
 };

@@ -1,6 +1,7 @@
 // The table-driven op test: every op of tests/op_cases.cpp runs through a session on the CPU
-// in float32 and float64 against its naive reference, and every differentiable input's
-// symbolic gradient is compared with central finite differences in float64.
+// in float32 and float64 against its naive reference, on the GPU against the CPU (skipped
+// without a GPU), and every differentiable input's symbolic gradient is compared with central
+// finite differences in float64.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -8,6 +9,7 @@
 
 #include "graph/gradients.h"
 #include "op_cases.h"
+#include "runtime/device.h"
 #include "runtime/session.h"
 
 namespace tg::testing {
@@ -64,7 +66,14 @@ uint32_t seed_of(const std::string& name) {
   return static_cast<uint32_t>(std::hash<std::string>()(name) & 0x7fffffff);
 }
 
+SessionOptions cpu_only() {
+  SessionOptions o;
+  o.use_gpus = false;
+  return o;
+}
+
 class OpForward : public ::testing::TestWithParam<OpCase> {};
+class OpOnGpu : public ::testing::TestWithParam<OpCase> {};
 class OpGradient : public ::testing::TestWithParam<OpCase> {};
 
 std::vector<OpCase> differentiable_cases() {
@@ -81,7 +90,7 @@ TEST_P(OpForward, CpuMatchesNaiveReference) {
     Inputs in = make_inputs(g, c, t, seed_of(c.name));
     Output out = c.build(in.placeholders);
     Ref want = c.reference(in.refs);
-    Session sess(g);
+    Session sess(g, cpu_only());
     Tensor got = sess.run(in.feeds, {out})[0];
     ASSERT_EQ(got.shape(), want.shape) << c.name << " " << dtype_name(t);
     auto v = to_doubles(got);
@@ -106,7 +115,7 @@ TEST_P(OpGradient, MatchesFiniteDifferences) {
   std::vector<Output> xs;
   for (int k : c.grad_inputs) xs.push_back(in.placeholders[static_cast<size_t>(k)]);
   auto grads = gradients({loss}, xs);
-  Session sess(g);
+  Session sess(g, cpu_only());
   for (size_t gi = 0; gi < xs.size(); ++gi) {
     ASSERT_TRUE(grads[gi]) << c.name << ": no gradient for input " << c.grad_inputs[gi];
     auto symbolic = to_doubles(sess.run(in.feeds, {grads[gi]})[0]);
@@ -129,8 +138,35 @@ TEST_P(OpGradient, MatchesFiniteDifferences) {
   }
 }
 
+// The same inputs through a CPU session and a GPU session. An op with a CUDA kernel must run
+// on the GPU and agree with the CPU within the case's tolerance (float32) or 1e-9 (float64);
+// one without runs on the CPU with copies around it and must agree all the same.
+TEST_P(OpOnGpu, MatchesCpu) {
+  if (cuda_devices().empty()) GTEST_SKIP() << "no GPU: " << cuda_unavailable_reason();
+  const OpCase& c = GetParam();
+  for (DType t : {DType::Float32, DType::Float64}) {
+    Graph g;
+    Inputs in = make_inputs(g, c, t, seed_of(c.name));
+    Output out = c.build(in.placeholders);
+    Session cpu(g, cpu_only()), gpu(g);
+    auto want = to_doubles(cpu.run(in.feeds, {out})[0]);
+    Tensor got_t = gpu.run(in.feeds, {out})[0];
+    bool has_kernel = find_kernel(out.node->op, DeviceType::CUDA, kernel_dtype(*out.node)) != nullptr;
+    std::string where;
+    for (const auto& [name, dev] : gpu.last_plan()->placements())
+      if (name == out.node->name) where = dev;
+    EXPECT_EQ(where, has_kernel ? "/gpu:0" : "/cpu:0") << c.name << " " << dtype_name(t);
+    auto got = to_doubles(got_t);
+    ASSERT_EQ(got.size(), want.size());
+    double tol = t == DType::Float32 ? std::max(c.tol32, 1e-5) : 1e-9;
+    for (size_t i = 0; i < got.size(); ++i)
+      ASSERT_NEAR(got[i], want[i], tol * (1 + std::abs(want[i]))) << c.name << " " << dtype_name(t) << " element " << i;
+  }
+}
+
 std::string case_name(const ::testing::TestParamInfo<OpCase>& info) { return info.param.name; }
 INSTANTIATE_TEST_SUITE_P(AllOps, OpForward, ::testing::ValuesIn(all_op_cases()), case_name);
+INSTANTIATE_TEST_SUITE_P(AllOps, OpOnGpu, ::testing::ValuesIn(all_op_cases()), case_name);
 INSTANTIATE_TEST_SUITE_P(DifferentiableOps, OpGradient, ::testing::ValuesIn(differentiable_cases()),
                          case_name);
 
