@@ -1,6 +1,6 @@
-// Training throughput of a named MLP workload on the CPU, for the benchmark harness: prints
-// one JSON line with samples per second. Also measures the oneDNN matrix-product ceiling.
-//   tg_train_bench --workload taxi-S [--batch 512] [--seconds 5] [--threads 1]
+// Training throughput of a named MLP workload, for the benchmark harnesses: prints one JSON
+// line with samples per second. Also measures the oneDNN matrix-product ceiling.
+//   tg_train_bench --workload taxi-S [--batch 512] [--seconds 5] [--threads 1] [--device gpu]
 //   tg_train_bench --gemm 1024 [--threads 2]
 //   tg_train_bench --workload taxi-S --infer --batch 1   (latency p50/p99 and samples/s)
 #include <CLI/CLI.hpp>
@@ -14,6 +14,7 @@
 
 #include "base/parallel.h"
 #include "graph/ops.h"
+#include "runtime/device.h"
 #include "runtime/session.h"
 #include "workloads.h"
 
@@ -67,12 +68,17 @@ struct Bench {
   tg::Session sess;
   std::mt19937 rng{1};
   tg::Tensor x;
-  Bench(const std::string& name, int64_t batch)
-      : w(with_batch(tg::bench::workload(name), batch)), m(tg::bench::build_mlp(g, w)), sess(g) {
+  Bench(const std::string& name, int64_t batch, bool gpu)
+      : w(with_batch(tg::bench::workload(name), batch)), m(tg::bench::build_mlp(g, w)), sess(g, options(gpu)) {
     sess.run(m.init);
     std::normal_distribution<float> normal;
     x = tg::Tensor(tg::DType::Float32, {w.batch, w.layers.front()});
     for (auto& v : x.flat<float>()) v = normal(rng);
+  }
+  static tg::SessionOptions options(bool gpu) {
+    tg::SessionOptions o;
+    o.use_gpus = gpu;
+    return o;
   }
   static tg::bench::Workload with_batch(tg::bench::Workload w, int64_t batch) {
     if (batch > 0) w.batch = batch;
@@ -81,9 +87,9 @@ struct Bench {
 };
 
 // Forward passes only: each call's latency, then percentiles and throughput.
-int run_infer(const std::string& name, int64_t batch, double seconds) {
+int run_infer(const std::string& name, int64_t batch, double seconds, bool gpu) {
   using namespace tg;
-  Bench b(name, batch);
+  Bench b(name, batch, gpu);
   bench::Workload& w = b.w;
   bench::MlpGraph& m = b.m;
   Session& sess = b.sess;
@@ -106,9 +112,9 @@ int run_infer(const std::string& name, int64_t batch, double seconds) {
   return 0;
 }
 
-int run_train(const std::string& name, int64_t batch, double seconds) {
+int run_train(const std::string& name, int64_t batch, double seconds, bool gpu) {
   using namespace tg;
-  Bench b(name, batch);
+  Bench b(name, batch, gpu);
   bench::Workload& w = b.w;
   bench::MlpGraph& m = b.m;
   Session& sess = b.sess;
@@ -124,13 +130,22 @@ int run_train(const std::string& name, int64_t batch, double seconds) {
     for (auto& v : y.flat<float>()) v = normal(rng);
   }
   FeedList feeds{{m.x, x}, {m.y, y}};
-  double t = time_per_call(seconds, [&] { sess.run(feeds, {}, {m.train}); });
+  // On a GPU, steps only enqueue work: the clock stops after a fetch has waited for all of it.
+  for (int i = 0; i < 3; ++i) sess.run(feeds, {}, {m.train});
+  sess.run(feeds, {m.loss});
+  int64_t steps = 0;
+  auto start = Clock::now();
+  while (seconds_since(start) < seconds) {
+    for (int i = 0; i < 10; ++i) sess.run(feeds, {}, {m.train});
+    steps += 10;
+  }
   double loss = sess.run(feeds, {m.loss})[0].scalar_as_double();
+  double t = seconds_since(start) / static_cast<double>(steps);
   double sps = static_cast<double>(w.batch) / t;
-  std::printf("{\"engine\": \"tensorgraph\", \"workload\": \"%s\", \"batch\": %ld, \"threads\": %d, "
+  std::printf("{\"engine\": \"tensorgraph\", \"device\": \"%s\", \"workload\": \"%s\", \"batch\": %ld, \"threads\": %d, "
               "\"ms_per_step\": %.4f, \"samples_per_s\": %.1f, \"gflops\": %.2f, \"loss\": %.5f, "
               "\"peak_rss_mb\": %.1f}\n",
-              w.name.c_str(), static_cast<long>(w.batch), num_threads(), t * 1e3, sps,
+              gpu ? "gpu" : "cpu", w.name.c_str(), static_cast<long>(w.batch), num_threads(), t * 1e3, sps,
               sps * w.train_flops_per_sample() / 1e9, loss, peak_rss_mb());
   return 0;
 }
@@ -144,6 +159,8 @@ int main(int argc, char** argv) {
   double seconds = 5;
   int threads = 0;
   bool infer = false;
+  std::string device = "cpu";
+  app.add_option("--device", device, "cpu, or gpu (the first CUDA device)")->check(CLI::IsMember({"cpu", "gpu"}));
   app.add_flag("--infer", infer, "time forward passes (inference) instead of training steps");
   app.add_option("--workload", workload, "taxi-S, taxi-L, digits-M or wide");
   app.add_option("--batch", batch, "batch size (default: the workload's)");
@@ -158,7 +175,12 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "give --workload or --gemm\n");
       return 2;
     }
-    return infer ? run_infer(workload, batch, seconds) : run_train(workload, batch, seconds);
+    bool gpu = device == "gpu";
+    if (gpu && tg::cuda_devices().empty()) {
+      std::fprintf(stderr, "error: no GPU: %s\n", tg::cuda_unavailable_reason().c_str());
+      return 1;
+    }
+    return infer ? run_infer(workload, batch, seconds, gpu) : run_train(workload, batch, seconds, gpu);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return 1;

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# The GPU check: builds tensorgraph with CUDA, runs the GPU tests and the GPU benchmarks on a
+# machine with a GPU, and prints a short table -- in a few minutes.
+#
+# The GPU machine has the CUDA toolkit, CMake and PyTorch but none of the Debian packages the
+# engine builds with, so the build happens here and travels:
+#   scripts/gpu_check.sh bundle   here: builds build-gpu/ and packs build-gpu/bundle.tar.xz (the
+#                                 GPU test and benchmark programs and the non-CUDA shared
+#                                 libraries they need)
+#   scripts/gpu_check.sh run      there: unpacks it, checks the programs start and see a GPU,
+#                                 runs the GPU tests and benchmarks, writes
+#                                 benchmarks/results/gpu.md (and copies it to $OUT when set)
+# Without an argument: bundle if there is no bundle yet, then run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+B=build-gpu
+mode=${1:-all}
+
+bundle() {
+  # No -march=native: the GPU machine's CPU may lack this one's instructions.
+  cmake -S . -B "$B" -G Ninja -DCMAKE_BUILD_TYPE=Release -DTG_CUDA=ON -DTG_NATIVE=OFF \
+    -DTG_CUDA_ARCHS="${TG_CUDA_ARCHS:-90}" > /dev/null
+  ninja -C "$B" tg_gpu_tests tg_train_bench
+  rm -rf "$B/bundle" && mkdir -p "$B/bundle/lib"
+  cp "$B/tests/tg_gpu_tests" "$B/benchmarks/tg_train_bench" "$B/bundle/"
+  # Libraries from Debian packages travel; the C library and CUDA's own are the GPU machine's.
+  ldd "$B/bundle/tg_gpu_tests" "$B/bundle/tg_train_bench" | awk '/=> \// {print $3}' | sort -u |
+    while read -r lib; do
+      case "$lib" in
+        /usr/local/cuda*|*/libc.so*|*/libm.so*|*/libdl.so*|*/libpthread.so*|*/librt.so*|*/ld-linux*) ;;
+        *) cp -L "$lib" "$B/bundle/lib/" ;;
+      esac
+    done
+  tar -C "$B" -cJf "$B/bundle.tar.xz" bundle
+  echo "bundle: $(du -h "$B/bundle.tar.xz" | cut -f1) ($(ls "$B/bundle/lib" | tr '\n' ' '))"
+}
+
+# CUDA 13 runtime, cuBLAS and cuDNN 9: the toolkit's, or the ones PyTorch's wheels carry.
+cuda_library_path() {
+  local dirs="/usr/local/cuda/lib64:/usr/local/cuda/lib:/usr/local/cuda/targets/x86_64-linux/lib"
+  local wheels
+  wheels=$(python3 - <<'PY' 2>/dev/null || true
+import glob, os, site
+roots = site.getsitepackages() + [site.getusersitepackages()]
+print(":".join(sorted({os.path.dirname(p) for r in roots for p in glob.glob(os.path.join(r, "nvidia", "*", "lib", "*.so*"))})))
+PY
+)
+  echo "$dirs${wheels:+:$wheels}"
+}
+
+run() {
+  [ -d "$B/bundle" ] || tar -C "$B" -xJf "$B/bundle.tar.xz"
+  local dir="$B/bundle"
+  export LD_LIBRARY_PATH="$dir/lib:$(cuda_library_path)${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
+  if ldd "$dir/tg_gpu_tests" "$dir/tg_train_bench" | grep "not found"; then
+    echo "gpu_check: the libraries above are missing on this machine" >&2
+    exit 1
+  fi
+  "$dir/tg_gpu_tests" --gtest_list_tests > /dev/null
+  # The engine must see the GPU; tests that skip would prove nothing.
+  "$dir/tg_train_bench" --workload taxi-S --seconds 0.2 --device gpu > /dev/null
+  local log=/tmp/tg_gpu_tests.log
+  timeout 300 "$dir/tg_gpu_tests" --gtest_filter='*OpOnGpu*:Cuda.*:Placement*:Devices*:*OpForward*' \
+    --gtest_brief=1 2>&1 | tee "$log" | tail -25
+  grep -q "FAILED" "$log" && { echo "gpu_check: GPU tests failed" >&2; exit 1; }
+  if grep "SKIPPED" "$log" | grep -v "Devices.NoGpu" | grep -q .; then
+    echo "gpu_check: GPU tests skipped on a machine with a GPU" >&2
+    exit 1
+  fi
+  python3 benchmarks/gpu_bench.py --tg "$dir/tg_train_bench" --seconds "${TG_BENCH_SECONDS:-3}"
+  if [ -n "${OUT:-}" ]; then cp benchmarks/results/gpu.md benchmarks/results/gpu.json "$log" "$OUT/"; fi
+}
+
+case "$mode" in
+  bundle) bundle ;;
+  run) run ;;
+  all) [ -f "$B/bundle.tar.xz" ] || bundle; run ;;
+  *) echo "usage: scripts/gpu_check.sh [bundle|run]" >&2; exit 2 ;;
+esac
