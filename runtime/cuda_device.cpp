@@ -74,7 +74,10 @@ class CachingAllocator : public Allocator {
   }
 
   bool host_accessible() const override { return false; }
-  void zero(void* p, size_t bytes) override { TG_CUDA_CHECK(cudaMemsetAsync(p, 0, bytes, stream_)); }
+  void zero(void* p, size_t bytes) override {
+    TG_CUDA_CHECK(cudaSetDevice(device_));  // the stream is this device's
+    TG_CUDA_CHECK(cudaMemsetAsync(p, 0, bytes, stream_));
+  }
 
   size_t cached_bytes() {
     std::lock_guard<std::mutex> lock(mu_);

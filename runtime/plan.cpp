@@ -197,6 +197,7 @@ int Plan::input_on(int slot, const DeviceId& device) {
   int id = static_cast<int>(slots_.size());
   if (src.kind == SlotKind::Const) {
     c.kind = SlotKind::Const;
+    dev->activate();
     c.tensor = Tensor(src.dtype, src.tensor.shape(), dev->allocator());
     find_device(src.device)->synchronize();
     dev->copy_from_host(c.tensor.raw(), src.tensor.raw(), src.tensor.bytes());

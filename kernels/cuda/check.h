@@ -16,8 +16,9 @@ namespace tg::cuda {
 inline void check_call(cudaError_t s, const char* call, const char* file, int line) {
   if (s != cudaSuccess) fail_call("CUDA", cudaGetErrorString(s), call, file, line);
 }
+void fail_blas_call(cublasStatus_t s, const char* call, const char* file, int line);
 inline void check_call(cublasStatus_t s, const char* call, const char* file, int line) {
-  if (s != CUBLAS_STATUS_SUCCESS) fail_call("cuBLAS", cublasGetStatusString(s), call, file, line);
+  if (s != CUBLAS_STATUS_SUCCESS) fail_blas_call(s, call, file, line);
 }
 inline void check_call(cudnnStatus_t s, const char* call, const char* file, int line) {
   if (s != CUDNN_STATUS_SUCCESS) fail_call("cuDNN", cudnnGetErrorString(s), call, file, line);

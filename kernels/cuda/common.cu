@@ -1,5 +1,6 @@
 #include <mutex>
 
+#include "kernels/cuda/blas.h"
 #include "kernels/cuda/common.cuh"
 
 namespace tg::cuda {
@@ -31,17 +32,17 @@ Handles& handles() {
 cublasHandle_t blas_handle(const KernelContext& c) {
   Handles& h = handles();
   if (!h.blas) {
-    TG_CUDA_CHECK(cublasCreate(&h.blas));
+    TG_CUDA_CHECK(blas().create(&h.blas));
     // Full float32 products, as on the CPU; no TF32.
-    TG_CUDA_CHECK(cublasSetMathMode(h.blas, CUBLAS_DEFAULT_MATH));
+    TG_CUDA_CHECK(blas().set_math_mode(h.blas, CUBLAS_DEFAULT_MATH));
   }
-  TG_CUDA_CHECK(cublasSetStream(h.blas, stream_of(c)));
+  TG_CUDA_CHECK(blas().set_stream(h.blas, stream_of(c)));
   return h.blas;
 }
 
 cublasLtHandle_t lt_handle() {
   Handles& h = handles();
-  if (!h.lt) TG_CUDA_CHECK(cublasLtCreate(&h.lt));
+  if (!h.lt) TG_CUDA_CHECK(blas().lt_create(&h.lt));
   return h.lt;
 }
 

@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "kernels/activation.h"
+#include "kernels/cuda/blas.h"
 #include "kernels/cuda/common.cuh"
 #include "kernels/dropout.h"
 
@@ -40,24 +41,24 @@ LtPlan& lt_plan(const Gemm& g, cublasLtEpilogue_t epilogue) {
   auto it = plans.find(key);
   if (it != plans.end()) return it->second;
   LtPlan p;
-  TG_CUDA_CHECK(cublasLtMatmulDescCreate(&p.desc, CUBLAS_COMPUTE_32F, CUDA_R_32F));
+  TG_CUDA_CHECK(blas().lt_desc_create(&p.desc, CUBLAS_COMPUTE_32F, CUDA_R_32F));
   cublasOperation_t op_b = g.tb ? CUBLAS_OP_T : CUBLAS_OP_N, op_a = g.ta ? CUBLAS_OP_T : CUBLAS_OP_N;
-  TG_CUDA_CHECK(cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_TRANSA, &op_b, sizeof(op_b)));
-  TG_CUDA_CHECK(cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_TRANSB, &op_a, sizeof(op_a)));
-  TG_CUDA_CHECK(cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_EPILOGUE, &epilogue, sizeof(epilogue)));
+  TG_CUDA_CHECK(blas().lt_desc_set(p.desc, CUBLASLT_MATMUL_DESC_TRANSA, &op_b, sizeof(op_b)));
+  TG_CUDA_CHECK(blas().lt_desc_set(p.desc, CUBLASLT_MATMUL_DESC_TRANSB, &op_a, sizeof(op_a)));
+  TG_CUDA_CHECK(blas().lt_desc_set(p.desc, CUBLASLT_MATMUL_DESC_EPILOGUE, &epilogue, sizeof(epilogue)));
   auto u = [](int64_t v) { return static_cast<uint64_t>(v); };
-  TG_CUDA_CHECK(cublasLtMatrixLayoutCreate(&p.a, CUDA_R_32F, u(g.tb ? g.k : g.n), u(g.tb ? g.n : g.k), g.tb ? g.k : g.n));
-  TG_CUDA_CHECK(cublasLtMatrixLayoutCreate(&p.b, CUDA_R_32F, u(g.ta ? g.m : g.k), u(g.ta ? g.k : g.m), g.ta ? g.m : g.k));
-  TG_CUDA_CHECK(cublasLtMatrixLayoutCreate(&p.d, CUDA_R_32F, u(g.n), u(g.m), g.n));
+  TG_CUDA_CHECK(blas().lt_layout_create(&p.a, CUDA_R_32F, u(g.tb ? g.k : g.n), u(g.tb ? g.n : g.k), g.tb ? g.k : g.n));
+  TG_CUDA_CHECK(blas().lt_layout_create(&p.b, CUDA_R_32F, u(g.ta ? g.m : g.k), u(g.ta ? g.k : g.m), g.ta ? g.m : g.k));
+  TG_CUDA_CHECK(blas().lt_layout_create(&p.d, CUDA_R_32F, u(g.n), u(g.m), g.n));
   cublasLtMatmulPreference_t pref = nullptr;
-  TG_CUDA_CHECK(cublasLtMatmulPreferenceCreate(&pref));
+  TG_CUDA_CHECK(blas().lt_pref_create(&pref));
   size_t ws = 0;
   lt_workspace(&ws);
-  TG_CUDA_CHECK(cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws, sizeof(ws)));
+  TG_CUDA_CHECK(blas().lt_pref_set(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws, sizeof(ws)));
   cublasLtMatmulHeuristicResult_t result{};
   int found = 0;
-  cublasStatus_t st = cublasLtMatmulAlgoGetHeuristic(lt_handle(), p.desc, p.a, p.b, p.d, p.d, pref, 1, &result, &found);
-  cublasLtMatmulPreferenceDestroy(pref);
+  cublasStatus_t st = blas().lt_heuristic(lt_handle(), p.desc, p.a, p.b, p.d, p.d, pref, 1, &result, &found);
+  blas().lt_pref_destroy(pref);
   TG_CUDA_CHECK(st);
   TG_CHECK(found > 0, "cuBLASLt has no algorithm for a ", g.m, "x", g.k, " by ", g.k, "x", g.n, " product");
   p.algo = result.algo;
@@ -66,18 +67,18 @@ LtPlan& lt_plan(const Gemm& g, cublasLtEpilogue_t epilogue) {
 
 void lt_matmul(const KernelContext& c, const Gemm& g, const float* bias, cublasLtEpilogue_t epilogue) {
   LtPlan& p = lt_plan(g, epilogue);
-  if (bias) TG_CUDA_CHECK(cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias, sizeof(bias)));
+  if (bias) TG_CUDA_CHECK(blas().lt_desc_set(p.desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias, sizeof(bias)));
   float one = 1.f, zero = 0.f;
   size_t ws = 0;
   void* workspace = lt_workspace(&ws);
-  TG_CUDA_CHECK(cublasLtMatmul(lt_handle(), p.desc, &one, c.in(1).data<float>(), p.a, c.in(0).data<float>(), p.b, &zero,
+  TG_CUDA_CHECK(blas().lt_matmul(lt_handle(), p.desc, &one, c.in(1).data<float>(), p.a, c.in(0).data<float>(), p.b, &zero,
                                c.out().data<float>(), p.d, c.out().data<float>(), p.d, &p.algo, workspace, ws,
                                stream_of(c)));
 }
 
 void dgemm(const KernelContext& c, const Gemm& g) {
   double one = 1, zero = 0;
-  TG_CUDA_CHECK(cublasDgemm(blas_handle(c), g.tb ? CUBLAS_OP_T : CUBLAS_OP_N, g.ta ? CUBLAS_OP_T : CUBLAS_OP_N,
+  TG_CUDA_CHECK(blas().dgemm(blas_handle(c), g.tb ? CUBLAS_OP_T : CUBLAS_OP_N, g.ta ? CUBLAS_OP_T : CUBLAS_OP_N,
                             static_cast<int>(g.n), static_cast<int>(g.m), static_cast<int>(g.k), &one,
                             c.in(1).data<double>(), static_cast<int>(g.tb ? g.k : g.n), c.in(0).data<double>(),
                             static_cast<int>(g.ta ? g.m : g.k), &zero, c.out().data<double>(), static_cast<int>(g.n)));

@@ -1,0 +1,60 @@
+#include "kernels/cuda/blas.h"
+
+#include <dlfcn.h>
+
+#include <mutex>
+#include <string>
+
+#include "base/error.h"
+
+namespace tg::cuda {
+
+namespace {
+
+void* open_library(const char* name) {
+  if (void* h = dlopen(name, RTLD_NOW | RTLD_GLOBAL)) return h;
+  std::string first = dlerror();
+  // The toolkit this build was linked against, where the loader's search does not reach.
+  if (void* h = dlopen((std::string(TG_CUDA_LIBRARY_DIR) + "/" + name).c_str(), RTLD_NOW | RTLD_GLOBAL)) return h;
+  throw Error(cat("cannot load ", name, " (needed for matrix products on the GPU): ", first));
+}
+
+template <class F>
+void bind(void* lib, const char* symbol, F* slot) {
+  void* p = dlsym(lib, symbol);
+  TG_CHECK(p != nullptr, "the cuBLAS library lacks ", symbol);
+  *slot = reinterpret_cast<F>(p);
+}
+
+BlasApi load() {
+  // cuBLAS loads cuBLASLt itself; opening cuBLASLt first makes a missing one the error shown.
+  void* lt = open_library("libcublasLt.so." TG_CUBLAS_MAJOR);
+  void* blas = open_library("libcublas.so." TG_CUBLAS_MAJOR);
+  BlasApi a{};
+  bind(blas, "cublasCreate_v2", &a.create);
+  bind(blas, "cublasSetMathMode", &a.set_math_mode);
+  bind(blas, "cublasSetStream_v2", &a.set_stream);
+  bind(blas, "cublasDgemm_v2", &a.dgemm);
+  bind(blas, "cublasGetStatusString", &a.status_string);
+  bind(lt, "cublasLtCreate", &a.lt_create);
+  bind(lt, "cublasLtMatmulDescCreate", &a.lt_desc_create);
+  bind(lt, "cublasLtMatmulDescSetAttribute", &a.lt_desc_set);
+  bind(lt, "cublasLtMatrixLayoutCreate", &a.lt_layout_create);
+  bind(lt, "cublasLtMatmulPreferenceCreate", &a.lt_pref_create);
+  bind(lt, "cublasLtMatmulPreferenceSetAttribute", &a.lt_pref_set);
+  bind(lt, "cublasLtMatmulPreferenceDestroy", &a.lt_pref_destroy);
+  bind(lt, "cublasLtMatmulAlgoGetHeuristic", &a.lt_heuristic);
+  bind(lt, "cublasLtMatmul", &a.lt_matmul);
+  return a;
+}
+
+}  // namespace
+
+const BlasApi& blas() {
+  static std::once_flag once;
+  static BlasApi api;
+  std::call_once(once, [] { api = load(); });
+  return api;
+}
+
+}  // namespace tg::cuda
