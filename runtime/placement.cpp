@@ -114,7 +114,13 @@ class Placer {
                dtype_name(kernel_dtype(*n)));
       return d;
     }
-    if (auto want = parse_device(n->device)) {  // rule 1
+    std::optional<DeviceId> want;
+    try {
+      want = parse_device(n->device);
+    } catch (const Error& e) {
+      throw Error(cat("node '", n->name, "' (op ", n->op, "): ", e.what()));
+    }
+    if (want) {  // rule 1
       std::string why = n->op == "Variable" && exists(*want) && !variable_fits(n, *want)
                             ? cat("an op updating it has no ", device_type_name(want->type), " kernel")
                             : refusal(n, *want);
