@@ -22,4 +22,18 @@ std::vector<int64_t> broadcast_strides(const Shape& operand, const Shape& out) {
   return st;
 }
 
+void around_axis(const Shape& s, int axis, int64_t* outer, int64_t* inner) {
+  *outer = 1;
+  *inner = 1;
+  for (int i = 0; i < axis; ++i) *outer *= s.dim(i);
+  for (int i = axis + 1; i < s.rank(); ++i) *inner *= s.dim(i);
+}
+
+std::vector<bool> reduced_mask(const Attrs& a, int rank) {
+  auto axes = a.get<std::vector<int64_t>>("axes");
+  std::vector<bool> m(static_cast<size_t>(rank), axes.empty());
+  for (int64_t ax : axes) m[static_cast<size_t>(normalize_axis(ax, rank))] = true;
+  return m;
+}
+
 }  // namespace tg

@@ -25,14 +25,6 @@ void transpose(const KernelContext& c) {
                   [&](const std::array<int64_t, 2>& o) { out[o[1]] = x[o[0]]; });
 }
 
-// Splits a shape around `axis` into outer x (axis size) x inner.
-void around_axis(const Shape& s, int axis, int64_t* outer, int64_t* inner) {
-  *outer = 1;
-  *inner = 1;
-  for (int i = 0; i < axis; ++i) *outer *= s.dim(i);
-  for (int i = axis + 1; i < s.rank(); ++i) *inner *= s.dim(i);
-}
-
 template <class T>
 void concat(const KernelContext& c) {
   const Shape& os = c.out().shape();

@@ -10,14 +10,6 @@ namespace tg::cpu {
 
 namespace {
 
-// Which axes of a rank-`rank` tensor an axes attribute reduces (empty = all).
-std::vector<bool> reduced_mask(const Attrs& a, int rank) {
-  auto axes = a.get<std::vector<int64_t>>("axes");
-  std::vector<bool> m(static_cast<size_t>(rank), axes.empty());
-  for (int64_t ax : axes) m[static_cast<size_t>(normalize_axis(ax, rank))] = true;
-  return m;
-}
-
 struct Geometry {
   bool contiguous = false;
   int64_t outer = 1, mid = 1, inner = 1;

@@ -75,13 +75,6 @@ void slice_grad(const KernelContext& c) {
   TG_CUDA_CHECK_LAUNCH();
 }
 
-void around_axis(const Shape& s, int axis, int64_t* outer, int64_t* inner) {
-  *outer = 1;
-  *inner = 1;
-  for (int i = 0; i < axis; ++i) *outer *= s.dim(i);
-  for (int i = axis + 1; i < s.rank(); ++i) *inner *= s.dim(i);
-}
-
 // `outer` rows of `row` elements between buffers of row pitches src_row and dst_row.
 template <class T>
 void copy_rows(T* dst, int64_t dst_row, const T* src, int64_t src_row, int64_t row, int64_t outer, cudaStream_t s) {

@@ -11,13 +11,6 @@ namespace tg::cuda {
 
 namespace {
 
-std::vector<bool> reduced_mask(const Attrs& a, int rank) {
-  auto axes = a.get<std::vector<int64_t>>("axes");
-  std::vector<bool> m(static_cast<size_t>(rank), axes.empty());
-  for (int64_t ax : axes) m[static_cast<size_t>(normalize_axis(ax, rank))] = true;
-  return m;
-}
-
 // The input split into kept and reduced axes, each with the input's strides.
 struct Split {
   Indexer<1> kept, reduced;
