@@ -94,8 +94,9 @@ void Plan::plan_memory() {
     }
     // A host-to-device copy reads from page-locked staging of the source's size.
     if (st.kind == StepKind::Copy && st.device->id().is_gpu()) {
-      size_t need = std::max<size_t>(1, slots_[static_cast<size_t>(st.in[0])].tensor.capacity() *
-                                            dtype_size(slots_[static_cast<size_t>(st.in[0])].dtype));
+      // Shapes change only here, so the source's inferred size is every run's until the next.
+      const Slot& src = slots_[static_cast<size_t>(st.in[0])];
+      size_t need = std::max<size_t>(1, static_cast<size_t>(src.shape.num_elements()) * dtype_size(src.dtype));
       if (!st.staging || st.staging->bytes() < need) {
         if (st.staged) st.device->wait_event(st.staged);  // the old buffer may still be read
         st.staging = std::make_shared<Buffer>(DType::Bool, need, st.device->staging_allocator());
