@@ -1,6 +1,7 @@
 #include "runtime/placement.h"
 
 #include <cctype>
+#include <map>
 #include <unordered_map>
 
 #include "base/log.h"
@@ -61,6 +62,14 @@ class Placer {
     placed_[n] = d;
     if (options_.log_device_placement) log_info("placement: ", n->name, " (", n->op, ") on ", d.name());
     return d;
+  }
+
+  // One log line per refused request, not per node: a model built under a device scope has
+  // hundreds of nodes.
+  void log_fallbacks() const {
+    for (const auto& [request, first] : fallbacks_)
+      log_info("soft placement: ", first.second, " node(s) asked for '", request,
+               "; placed by the default rules (the first: '", first.first, "')");
   }
 
  private:
@@ -128,7 +137,8 @@ class Placer {
       TG_CHECK(options_.soft_placement, "node '", n->name, "' (op ", n->op, ") asks for device '",
                n->device, "', which cannot take it: ", why,
                "; enable soft placement to fall back to another device");
-      log_info("node '", n->name, "' asked for '", n->device, "': ", why, "; placed by the default rules (soft placement)");
+      auto& f = fallbacks_[cat(n->device, "': ", why)];
+      if (f.second++ == 0) f.first = n->name;
     }
     // Rule 4.
     if (n->op == "Variable") return variable_fits(n, preferred_) ? preferred_ : DeviceId{};
@@ -142,6 +152,8 @@ class Placer {
   const DeviceInventory& inv_;
   DeviceId preferred_;
   std::unordered_map<const Node*, DeviceId> placed_;
+  // Refused requests by "device': reason", with the first node and the count.
+  std::map<std::string, std::pair<std::string, int>> fallbacks_;
 };
 
 }  // namespace
@@ -152,6 +164,7 @@ std::vector<DeviceId> place_nodes(const std::vector<const Node*>& nodes,
   std::vector<DeviceId> r;
   r.reserve(nodes.size());
   for (const Node* n : nodes) r.push_back(placer.place(n));
+  placer.log_fallbacks();
   return r;
 }
 
