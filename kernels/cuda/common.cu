@@ -1,3 +1,4 @@
+#include <array>
 #include <mutex>
 
 #include "kernels/cuda/blas.h"
@@ -10,6 +11,7 @@ namespace {
 // One set of handles per device, created when a kernel first needs them: the first run of a
 // plan runs outside any CUDA graph capture, so creation never happens inside one.
 struct Handles {
+  std::mutex mu;  // guards creation
   cublasHandle_t blas = nullptr;
   cublasLtHandle_t lt = nullptr;
   cudnnHandle_t dnn = nullptr;
@@ -17,13 +19,12 @@ struct Handles {
 };
 constexpr size_t kWorkspaceBytes = size_t{32} << 20;
 
+// Handles are shared by the sessions on a device, which all enqueue on its one stream.
 Handles& handles() {
-  static std::mutex mu;
-  static std::vector<Handles> all;
+  static std::array<Handles, 64> all;
   int dev = 0;
   TG_CUDA_CHECK(cudaGetDevice(&dev));
-  std::lock_guard<std::mutex> lock(mu);
-  if (all.size() <= static_cast<size_t>(dev)) all.resize(static_cast<size_t>(dev) + 1);
+  TG_CHECK(dev >= 0 && dev < static_cast<int>(all.size()), "CUDA device ", dev, " is beyond the ", all.size(), " supported");
   return all[static_cast<size_t>(dev)];
 }
 
@@ -31,6 +32,7 @@ Handles& handles() {
 
 cublasHandle_t blas_handle(const KernelContext& c) {
   Handles& h = handles();
+  std::lock_guard<std::mutex> lock(h.mu);
   if (!h.blas) {
     TG_CUDA_CHECK(blas().create(&h.blas));
     // Full float32 products, as on the CPU; no TF32.
@@ -42,12 +44,14 @@ cublasHandle_t blas_handle(const KernelContext& c) {
 
 cublasLtHandle_t lt_handle() {
   Handles& h = handles();
+  std::lock_guard<std::mutex> lock(h.mu);
   if (!h.lt) TG_CUDA_CHECK(blas().lt_create(&h.lt));
   return h.lt;
 }
 
 void* lt_workspace(size_t* bytes) {
   Handles& h = handles();
+  std::lock_guard<std::mutex> lock(h.mu);
   if (!h.workspace) TG_CUDA_CHECK(cudaMalloc(&h.workspace, kWorkspaceBytes));
   *bytes = kWorkspaceBytes;
   return h.workspace;
@@ -55,6 +59,7 @@ void* lt_workspace(size_t* bytes) {
 
 cudnnHandle_t dnn_handle(const KernelContext& c) {
   Handles& h = handles();
+  std::lock_guard<std::mutex> lock(h.mu);
   if (!h.dnn) TG_CUDA_CHECK(cudnnCreate(&h.dnn));
   TG_CUDA_CHECK(cudnnSetStream(h.dnn, stream_of(c)));
   return h.dnn;
