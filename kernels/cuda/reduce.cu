@@ -1,5 +1,5 @@
 // CUDA kernels of the reduction family. A reduction whose kept axes are the trailing ones
-// (column sums, bias gradients) runs one thread per output, reading rows coalesced; any other
+// (column sums, bias gradients) runs in tiles of 32 columns, reading rows coalesced; any other
 // runs one block per output with CUB's block reduction.
 #include <cub/block/block_reduce.cuh>
 
@@ -61,13 +61,26 @@ __device__ inline int64_t offset1(const Indexer<1>& ix, int64_t i) {
   return off;
 }
 
-// Kept axes trailing: output j sums input rows at stride n_kept.
+// Kept axes trailing (column sums, bias gradients): a block of 32 x 32 threads folds a tile of
+// 32 columns over all rows, each of its 32 row lanes taking every 32nd row with reads coalesced
+// along the columns; the lanes' partials are then folded in a fixed order, so that results do
+// not vary from run to run (no atomics).
 template <class T, class F>
-__global__ void reduce_columns(const T* x, T* out, int64_t n_kept, int64_t n_reduced, T init, T divisor, F f) {
-  TG_GRID_STRIDE(j, n_kept) {
+__global__ void reduce_column_tiles(const T* x, T* out, int64_t n_kept, int64_t n_reduced, T init, T divisor, F f) {
+  __shared__ T part[32][33];
+  for (int64_t tile = blockIdx.x; tile * 32 < n_kept; tile += gridDim.x) {
+    int64_t col = tile * 32 + threadIdx.x;
     T acc = init;
-    for (int64_t r = 0; r < n_reduced; ++r) acc = f(acc, x[r * n_kept + j]);
-    out[j] = acc / divisor;
+    if (col < n_kept)
+      for (int64_t r = threadIdx.y; r < n_reduced; r += 32) acc = f(acc, x[r * n_kept + col]);
+    part[threadIdx.y][threadIdx.x] = acc;
+    __syncthreads();
+    if (threadIdx.y == 0 && col < n_kept) {
+      T total = part[0][threadIdx.x];
+      for (int l = 1; l < 32; ++l) total = f(total, part[l][threadIdx.x]);
+      out[col] = total / divisor;
+    }
+    __syncthreads();  // part is reused by the next tile
   }
 }
 
@@ -92,7 +105,8 @@ void reduce_into(const KernelContext& c, const Tensor& x, T* out, const std::vec
   if (sp.n_kept == 0) return;
   cudaStream_t s = stream_of(c);
   if (sp.kept_trailing && sp.n_kept > 1) {
-    reduce_columns<<<blocks_for(sp.n_kept), kThreads, 0, s>>>(x.data<T>(), out, sp.n_kept, sp.n_reduced, init, divisor, f);
+    unsigned tiles = static_cast<unsigned>(std::min<int64_t>((sp.n_kept + 31) / 32, 65535));
+    reduce_column_tiles<<<tiles, dim3(32, 32), 0, s>>>(x.data<T>(), out, sp.n_kept, sp.n_reduced, init, divisor, f);
   } else {
     unsigned blocks = static_cast<unsigned>(std::min<int64_t>(sp.n_kept, 65535));
     reduce_blocks<<<blocks, kThreads, 0, s>>>(x.data<T>(), out, sp, init, divisor, f);
