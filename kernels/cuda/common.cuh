@@ -11,6 +11,7 @@
 
 #include "base/tensor.h"
 #include "kernels/cuda/check.h"
+#include "kernels/cuda/indexer.h"
 #include "kernels/registry.h"
 #include "kernels/strides.h"
 
@@ -33,39 +34,6 @@ inline unsigned blocks_for(int64_t n) {
 #define TG_GRID_STRIDE(i, n)                                                          \
   for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < (n); \
        i += static_cast<int64_t>(blockDim.x) * gridDim.x)
-
-constexpr int kMaxRank = 8;
-
-// Maps an index of a row-major output to the offsets of N operands (strides may be 0 along
-// broadcast axes, or permuted for a transpose). Passed to kernels by value.
-template <int N>
-struct Indexer {
-  int rank = 0;
-  int64_t dims[kMaxRank] = {};
-  int64_t strides[N][kMaxRank] = {};
-
-  __device__ void offsets(int64_t i, int64_t* off) const {
-    for (int k = 0; k < N; ++k) off[k] = 0;
-    for (int d = rank - 1; d >= 0; --d) {
-      int64_t idx = i % dims[d];
-      i /= dims[d];
-      for (int k = 0; k < N; ++k) off[k] += idx * strides[k][d];
-    }
-  }
-};
-
-template <int N>
-Indexer<N> make_indexer(const Shape& out, const std::array<std::vector<int64_t>, N>& strides) {
-  TG_CHECK(out.rank() <= kMaxRank, "CUDA kernels take tensors of rank up to ", kMaxRank, ", got ",
-           out.to_string());
-  Indexer<N> ix;
-  ix.rank = out.rank();
-  for (int d = 0; d < out.rank(); ++d) {
-    ix.dims[d] = out.dim(d);
-    for (int k = 0; k < N; ++k) ix.strides[k][d] = strides[static_cast<size_t>(k)][static_cast<size_t>(d)];
-  }
-  return ix;
-}
 
 template <class T, class R, class F>
 __global__ void unary_kernel(const T* a, R* out, int64_t n, F f) {

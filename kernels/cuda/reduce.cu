@@ -11,37 +11,6 @@ namespace tg::cuda {
 
 namespace {
 
-// The input split into kept and reduced axes, each with the input's strides.
-struct Split {
-  Indexer<1> kept, reduced;
-  int64_t n_kept = 1, n_reduced = 1;
-  bool kept_trailing = true;  // reduced axes (of size > 1) all come before kept ones
-};
-
-Split split(const Shape& s, const std::vector<bool>& red) {
-  auto st = contiguous_strides(s);
-  std::vector<int64_t> kd, ks, rd, rs;
-  bool seen_kept = false;
-  Split r;
-  for (int i = 0; i < s.rank(); ++i) {
-    size_t u = static_cast<size_t>(i);
-    if (red[u]) {
-      rd.push_back(s.dim(i));
-      rs.push_back(st[u]);
-      r.n_reduced *= s.dim(i);
-      if (seen_kept && s.dim(i) != 1) r.kept_trailing = false;
-    } else {
-      kd.push_back(s.dim(i));
-      ks.push_back(st[u]);
-      r.n_kept *= s.dim(i);
-      if (s.dim(i) != 1) seen_kept = true;
-    }
-  }
-  r.kept = make_indexer<1>(Shape(kd), {ks});
-  r.reduced = make_indexer<1>(Shape(rd), {rs});
-  return r;
-}
-
 struct SumOp {
   template <class T>
   __device__ T operator()(T a, T b) const { return a + b; }
@@ -101,7 +70,7 @@ __global__ void reduce_blocks(const T* x, T* out, Split sp, T init, T divisor, F
 // out = fold of x over the reduced axes, divided by divisor (1, or the count for a mean).
 template <class T, class F>
 void reduce_into(const KernelContext& c, const Tensor& x, T* out, const std::vector<bool>& red, T init, T divisor, F f) {
-  Split sp = split(x.shape(), red);
+  Split sp = split_axes(x.shape(), red);
   if (sp.n_kept == 0) return;
   cudaStream_t s = stream_of(c);
   if (sp.kept_trailing && sp.n_kept > 1) {
