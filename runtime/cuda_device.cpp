@@ -14,6 +14,11 @@ namespace tg {
 
 namespace {
 
+// For calls made while releasing (destructors must not throw): a failure is logged.
+void warn_on_failure(cudaError_t e, const char* call) {
+  if (e != cudaSuccess) log_warn("CUDA error '", cudaGetErrorString(e), "' in ", call, " while releasing");
+}
+
 // Sizes are rounded so that buffers of nearby sizes share cached blocks: 512 bytes below
 // 1 MiB, 2 MiB above (the granularity cudaMalloc works in anyway).
 size_t round_size(size_t bytes) {
@@ -111,7 +116,7 @@ class PinnedAllocator : public Allocator {
     TG_CUDA_CHECK(cudaHostAlloc(&p, std::max<size_t>(bytes, 1), cudaHostAllocDefault));
     return p;
   }
-  void deallocate(void* p, size_t) override { cudaFreeHost(p); }
+  void deallocate(void* p, size_t) override { warn_on_failure(cudaFreeHost(p), "cudaFreeHost"); }
 };
 
 class CudaDevice : public Device {
@@ -156,7 +161,9 @@ class CudaDevice : public Device {
   }
   void record_event(void* e) override { TG_CUDA_CHECK(cudaEventRecord(static_cast<cudaEvent_t>(e), stream_)); }
   void wait_event(void* e) override { TG_CUDA_CHECK(cudaEventSynchronize(static_cast<cudaEvent_t>(e))); }
-  void destroy_event(void* e) override { cudaEventDestroy(static_cast<cudaEvent_t>(e)); }
+  void destroy_event(void* e) override {
+    warn_on_failure(cudaEventDestroy(static_cast<cudaEvent_t>(e)), "cudaEventDestroy");
+  }
 
   bool supports_graphs() const override { return true; }
   void begin_capture() override {
@@ -167,14 +174,16 @@ class CudaDevice : public Device {
     TG_CUDA_CHECK(cudaStreamEndCapture(stream_, &graph));
     cudaGraphExec_t exec = nullptr;
     cudaError_t e = cudaGraphInstantiate(&exec, graph, 0);
-    cudaGraphDestroy(graph);
+    warn_on_failure(cudaGraphDestroy(graph), "cudaGraphDestroy");
     TG_CUDA_CHECK(e);
     return exec;
   }
   void launch_graph(void* g) override {
     TG_CUDA_CHECK(cudaGraphLaunch(static_cast<cudaGraphExec_t>(g), stream_));
   }
-  void destroy_graph(void* g) override { cudaGraphExecDestroy(static_cast<cudaGraphExec_t>(g)); }
+  void destroy_graph(void* g) override {
+    warn_on_failure(cudaGraphExecDestroy(static_cast<cudaGraphExec_t>(g)), "cudaGraphExecDestroy");
+  }
 
  private:
   int index_;

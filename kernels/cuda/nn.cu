@@ -58,8 +58,9 @@ LtPlan& lt_plan(const Gemm& g, cublasLtEpilogue_t epilogue) {
   cublasLtMatmulHeuristicResult_t result{};
   int found = 0;
   cublasStatus_t st = blas().lt_heuristic(lt_handle(), p.desc, p.a, p.b, p.d, p.d, pref, 1, &result, &found);
-  blas().lt_pref_destroy(pref);
+  cublasStatus_t destroyed = blas().lt_pref_destroy(pref);
   TG_CUDA_CHECK(st);
+  TG_CUDA_CHECK(destroyed);
   TG_CHECK(found > 0, "cuBLASLt has no algorithm for a ", g.m, "x", g.k, " by ", g.k, "x", g.n, " product");
   p.algo = result.algo;
   return plans.emplace(key, p).first->second;
@@ -156,7 +157,7 @@ struct TensorDesc {
     TG_CUDA_CHECK(cudnnSetTensor4dDescriptor(d, CUDNN_TENSOR_NCHW, dnn_type(t), static_cast<int>(rows),
                                              static_cast<int>(cols), 1, 1));
   }
-  ~TensorDesc() { cudnnDestroyTensorDescriptor(d); }
+  ~TensorDesc() { cudnnDestroyTensorDescriptor(d); }  // a destructor: nothing to report to
   TensorDesc(const TensorDesc&) = delete;
   TensorDesc& operator=(const TensorDesc&) = delete;
 };
@@ -173,8 +174,9 @@ void dnn_activation(const KernelContext& c, cudnnActivationMode_t mode, double c
   T one = 1, zero = 0;
   if (st == CUDNN_STATUS_SUCCESS)
     st = cudnnActivationForward(dnn_handle(c), act, &one, desc.d, c.in(0).raw(), &zero, desc.d, c.out().raw());
-  cudnnDestroyActivationDescriptor(act);
+  cudnnStatus_t destroyed = cudnnDestroyActivationDescriptor(act);
   TG_CUDA_CHECK(st);
+  TG_CUDA_CHECK(destroyed);
 }
 
 template <class T, Act A>

@@ -1,7 +1,10 @@
 // CUDA kernels of the reduction family. A reduction whose kept axes are the trailing ones
 // (column sums, bias gradients) runs in tiles of 32 columns, reading rows coalesced; any other
-// runs one block per output with CUB's block reduction.
+// runs one block per output with CUB's block reduction. Argmax is a CUB warp reduction.
 #include <cub/block/block_reduce.cuh>
+#include <cub/thread/thread_operators.cuh>
+#include <cub/util_type.cuh>
+#include <cub/warp/warp_reduce.cuh>
 
 #include <limits>
 
@@ -144,14 +147,23 @@ void expand_reduced(const KernelContext& c) {
   TG_CUDA_CHECK_LAUNCH();
 }
 
+// One warp per output: lanes take every 32nd element along the axis, then CUB's warp reduction
+// with ArgMax picks the largest value, the earliest index among equals (as on the CPU).
 template <class T>
-__global__ void argmax_kernel(const T* x, int64_t* out, int64_t outer, int64_t mid, int64_t inner) {
-  TG_GRID_STRIDE(j, outer * inner) {
-    int64_t o = j / inner, k = j % inner, best = 0;
-    const T* base = x + o * mid * inner + k;
-    for (int64_t m = 1; m < mid; ++m)
-      if (base[m * inner] > base[best * inner]) best = m;
-    out[j] = best;
+__global__ void argmax_kernel(const T* x, int64_t* out, int64_t outer, int64_t mid, int64_t inner, T lowest) {
+  using Pair = cub::KeyValuePair<int64_t, T>;
+  using WarpReduce = cub::WarpReduce<Pair>;
+  constexpr int kWarps = kThreads / 32;
+  __shared__ typename WarpReduce::TempStorage tmp[kWarps];
+  int warp = static_cast<int>(threadIdx.x) / 32, lane = static_cast<int>(threadIdx.x) % 32;
+  for (int64_t j = static_cast<int64_t>(blockIdx.x) * kWarps + warp; j < outer * inner;
+       j += static_cast<int64_t>(gridDim.x) * kWarps) {
+    const T* base = x + (j / inner) * mid * inner + j % inner;
+    // A lane without elements holds a pair that never wins.
+    Pair best(mid, lowest);
+    for (int64_t m = lane; m < mid; m += 32) best = cub::ArgMax()(best, Pair(m, base[m * inner]));
+    Pair winner = WarpReduce(tmp[warp]).Reduce(best, cub::ArgMax());
+    if (lane == 0) out[j] = winner.key;
   }
 }
 
@@ -164,8 +176,9 @@ void argmax(const KernelContext& c) {
   for (int i = axis + 1; i < s.rank(); ++i) inner *= s.dim(i);
   TG_CHECK(mid > 0, "argmax over an empty axis");
   if (outer * inner == 0) return;
-  argmax_kernel<<<blocks_for(outer * inner), kThreads, 0, stream_of(c)>>>(c.in(0).data<T>(), c.out().data<int64_t>(),
-                                                                          outer, mid, inner);
+  unsigned blocks = static_cast<unsigned>(std::min<int64_t>((outer * inner + kThreads / 32 - 1) / (kThreads / 32), 65535));
+  argmax_kernel<<<blocks, kThreads, 0, stream_of(c)>>>(c.in(0).data<T>(), c.out().data<int64_t>(), outer, mid, inner,
+                                                       std::numeric_limits<T>::lowest());
   TG_CUDA_CHECK_LAUNCH();
 }
 
