@@ -21,13 +21,16 @@ bundle() {
   cmake -S . -B "$B" -G Ninja -DCMAKE_BUILD_TYPE=Release -DTG_CUDA=ON -DTG_NATIVE=OFF \
     -DTG_CUDA_ARCHS="${TG_CUDA_ARCHS:-90}" > /dev/null
   ninja -C "$B" tg_gpu_tests tg_train_bench
-  rm -rf "$B/bundle" && mkdir -p "$B/bundle/lib"
+  rm -rf "$B/bundle" && mkdir -p "$B/bundle/lib/fallback"
   cp "$B/tests/tg_gpu_tests" "$B/benchmarks/tg_train_bench" "$B/bundle/"
   # Libraries from Debian packages travel; the C library and CUDA's own are the GPU machine's.
+  # The compiler's runtime libraries go to lib/fallback, used only where the machine's own are
+  # missing or too old (this machine's need a newer C library than some systems have).
   ldd "$B/bundle/tg_gpu_tests" "$B/bundle/tg_train_bench" | awk '/=> \// {print $3}' | sort -u |
     while read -r lib; do
       case "$lib" in
         /usr/local/cuda*|*/libc.so*|*/libm.so*|*/libdl.so*|*/libpthread.so*|*/librt.so*|*/ld-linux*) ;;
+        */libstdc++.so*|*/libgcc_s.so*|*/libgomp.so*) cp -L "$lib" "$B/bundle/lib/fallback/" ;;
         *) cp -L "$lib" "$B/bundle/lib/" ;;
       esac
     done
@@ -53,11 +56,15 @@ run() {
   local dir="$B/bundle"
   export LD_LIBRARY_PATH="$dir/lib:$(cuda_library_path)${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
+  if ldd "$dir/tg_gpu_tests" "$dir/tg_train_bench" 2>&1 | grep -q "not found" ||
+     ! "$dir/tg_gpu_tests" --gtest_list_tests > /dev/null 2>&1; then
+    export LD_LIBRARY_PATH="$LD_LIBRARY_PATH:$dir/lib/fallback"
+  fi
   if ldd "$dir/tg_gpu_tests" "$dir/tg_train_bench" | grep "not found"; then
     echo "gpu_check: the libraries above are missing on this machine" >&2
     exit 1
   fi
-  "$dir/tg_gpu_tests" --gtest_list_tests > /dev/null
+  "$dir/tg_gpu_tests" --gtest_list_tests > /dev/null  # the programs start here
   # The engine must see the GPU; tests that skip would prove nothing.
   "$dir/tg_train_bench" --workload taxi-S --seconds 0.2 --device gpu > /dev/null
   local log=/tmp/tg_gpu_tests.log
