@@ -7,10 +7,10 @@ namespace tg {
 
 Buffer::Buffer(DType dtype, size_t count, Allocator* alloc)
     : dtype_(dtype), count_(count), alloc_(alloc) {
+  TG_CHECK(dtype != DType::String || alloc_->host_accessible(), "string tensors live in host memory only");
   size_t bytes = count * dtype_size(dtype);
   data_ = alloc_->allocate(bytes);
   if (dtype == DType::String) {
-    TG_CHECK(alloc_->host_accessible(), "string tensors live in host memory only");
     auto* s = static_cast<std::string*>(data_);
     for (size_t i = 0; i < count; ++i) new (s + i) std::string();
   } else {

@@ -199,7 +199,6 @@ int Plan::input_on(int slot, const DeviceId& device) {
     c.kind = SlotKind::Const;
     dev->activate();
     c.tensor = Tensor(src.dtype, src.tensor.shape(), dev->allocator());
-    find_device(src.device)->synchronize();
     dev->copy_from_host(c.tensor.raw(), src.tensor.raw(), src.tensor.bytes());
     dev->synchronize();
   } else {

@@ -44,6 +44,33 @@ TEST(Tensor, ViewsShareTheBuffer) {
   EXPECT_THROW(Tensor(DType::Float32, {-1, 2}), Error);
 }
 
+// Memory that host code must not touch, as a device's allocator hands out: here host memory
+// that counts the zeroing it was asked to do itself.
+class DeviceLikeAllocator : public Allocator {
+ public:
+  void* allocate(size_t bytes) override { return default_allocator()->allocate(bytes); }
+  void deallocate(void* p, size_t bytes) override { default_allocator()->deallocate(p, bytes); }
+  bool host_accessible() const override { return false; }
+  void zero(void* p, size_t bytes) override {
+    ++zeroed;
+    default_allocator()->zero(p, bytes);
+  }
+  int zeroed = 0;
+};
+
+TEST(Tensor, DeviceMemoryIsNeverTouchedByTheHost) {
+  DeviceLikeAllocator dev;
+  Tensor t(DType::Float32, {2, 2}, &dev);
+  EXPECT_EQ(dev.zeroed, 1);  // the allocator zeroes, not a host memset
+  EXPECT_FALSE(t.on_host());
+  EXPECT_TRUE(Tensor::from_vector<float>({1}, {1}).on_host());
+  EXPECT_THROW(t.copy_from(Tensor::from_vector<float>({2, 2}, {1, 2, 3, 4})), Error);
+  EXPECT_THROW(t.clone(), Error);
+  EXPECT_THROW(t.with_shape({1}).scalar_as_double(), Error);
+  EXPECT_NE(t.debug_string().find("in device memory"), std::string::npos);
+  EXPECT_THROW(Tensor(DType::String, {2}, &dev), Error);
+}
+
 TEST(Attrs, TypedLookupsFailClearly) {
   Attrs a{{"axis", int64_t{1}}, {"name", std::string("x")}};
   EXPECT_EQ(a.get<int64_t>("axis"), 1);
