@@ -128,6 +128,12 @@ class CudaDevice : public Device {
   }
 
   DeviceId id() const override { return {DeviceType::CUDA, index_}; }
+  std::string description() const override {
+    cudaDeviceProp p{};
+    TG_CUDA_CHECK(cudaGetDeviceProperties(&p, index_));
+    return cat(p.name, ", ", static_cast<double>(p.totalGlobalMem >> 20) / 1024.0, " GiB, compute capability ",
+               p.major, ".", p.minor, ", ", p.multiProcessorCount, " multiprocessors");
+  }
   Allocator* allocator() override { return alloc_.get(); }
   Allocator* staging_allocator() override { return &pinned_; }
   void activate() override { TG_CUDA_CHECK(cudaSetDevice(index_)); }

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "base/error.h"
+#include "base/parallel.h"
 
 namespace tg {
 
@@ -15,6 +16,9 @@ namespace {
 class CpuDevice : public Device {
  public:
   DeviceId id() const override { return {DeviceType::CPU, 0}; }
+  std::string description() const override {
+    return cat("CPU, ", num_threads(), " threads (oneDNN and OpenMP)");
+  }
   Allocator* allocator() override { return default_allocator(); }
   Allocator* staging_allocator() override { return default_allocator(); }
   void copy_from_host(void* dst, const void* src, size_t bytes) override { std::memcpy(dst, src, bytes); }

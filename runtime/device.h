@@ -38,6 +38,8 @@ class Device {
   virtual ~Device() = default;
   virtual DeviceId id() const = 0;
   std::string name() const { return id().name(); }
+  // What it is, for people: "NVIDIA H200, 139.8 GiB, compute capability 9.0".
+  virtual std::string description() const = 0;
   // Buffers in this device's memory.
   virtual Allocator* allocator() = 0;
   // Page-locked host memory for staging feeds and fetches (plain host memory on the CPU).

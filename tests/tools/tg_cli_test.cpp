@@ -46,6 +46,16 @@ TEST(TgCli, GenerateThenSplitWithTaxiFilters) {
   EXPECT_TRUE(fs::exists(d / "taxi-train.csv") && fs::exists(d / "taxi-valid.csv") && fs::exists(d / "taxi-test.csv"));
 }
 
+TEST(TgCli, DevicesListsTheCpuAndEachGpuOrWhyThereIsNone) {
+  Result r = tg("devices");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(r.output.rfind("/cpu:0  CPU, ", 0), 0u) << r.output;
+  // Either GPUs, each on a line of its own, or one line saying why there are none.
+  bool gpus = r.output.find("/gpu:0  ") != std::string::npos;
+  bool none = r.output.find("no GPU: ") != std::string::npos;
+  EXPECT_NE(gpus, none) << r.output;
+}
+
 TEST(TgCli, BadFlagIsOneLineAndExitCodeTwo) {
   Result r = tg("generate-taxi --rows 10 --output /tmp/x.csv --bogus 1");
   EXPECT_EQ(r.status, 2);

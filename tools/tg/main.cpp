@@ -1,4 +1,5 @@
-// The `tg` command line program: train, evaluate, predict, report, serve, split, generate-taxi.
+// The `tg` command line program: train, evaluate, predict, report, serve, split, generate-taxi,
+// export-onnx, devices.
 // A wrong flag or value prints one line and exits with status 2; a failure while running
 // prints one line and exits with status 1.
 #include <cstdio>
@@ -13,7 +14,7 @@ int main(int argc, char** argv) {
   std::vector<tg::cli::Command> commands{
       tg::cli::add_train_command(app),    tg::cli::add_evaluate_command(app), tg::cli::add_predict_command(app),
       tg::cli::add_report_command(app),   tg::cli::add_split_command(app),    tg::cli::add_generate_command(app),
-      tg::cli::add_serve_command(app),    tg::cli::add_export_onnx_command(app)};
+      tg::cli::add_serve_command(app),    tg::cli::add_export_onnx_command(app), tg::cli::add_devices_command(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
