@@ -207,6 +207,7 @@ int Plan::input_on(int slot, const DeviceId& device) {
     s.op = cat("_Copy", src.device.name(), "->", device.name());
     s.node = src.node;
     s.device = dev;
+    s.gpu = device.is_gpu();
     s.in = {slot};
     s.out = {id};
     steps_.push_back(std::move(s));
@@ -224,6 +225,8 @@ void Plan::add_step(std::string op, const Node* node, const Attrs* attrs,
   s.alias = aliases_input0(op);
   s.per_run_random = op == "DropoutMask";
   s.device = find_device(device);
+  s.gpu = device.is_gpu();
+  s.stream = s.device->stream();
   DType key = inputs.empty() ? output_node->out_dtypes[0] : inputs[0].dtype();
   s.fn = find_kernel(op, device.type, key);
   TG_CHECK(s.fn != nullptr, "node '", node->name, "' (op ", op, "): no ", device_type_name(device.type),
@@ -249,7 +252,7 @@ void Plan::add_step(std::string op, const Node* node, const Attrs* attrs,
 void Plan::find_segments() {
   for (size_t i = 0; i < steps_.size(); ++i) {
     Step& st = steps_[i];
-    bool gpu_kernel = st.kind == StepKind::Kernel && st.device->id().is_gpu() && !st.per_run_random;
+    bool gpu_kernel = st.kind == StepKind::Kernel && st.gpu && !st.per_run_random;
     if (!gpu_kernel || !st.device->supports_graphs()) continue;
     if (!segments_.empty() && segments_.back().last + 1 == static_cast<int>(i) &&
         segments_.back().device == st.device) {

@@ -78,6 +78,8 @@ class Plan {
     const Attrs* attrs = nullptr;
     KernelFn fn = nullptr;       // null: nothing to compute (NoOp)
     Device* device = nullptr;    // where it runs (for a copy: the destination)
+    bool gpu = false;            // device is a GPU
+    void* stream = nullptr;      // the device's stream, handed to kernels
     bool alias = false;          // output 0 shares input 0's buffer
     bool per_run_random = false; // reads the run counter: never inside a CUDA graph
     int segment = -1;            // the GPU segment it belongs to

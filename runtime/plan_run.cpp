@@ -93,7 +93,7 @@ void Plan::plan_memory() {
       if (l != INT_MAX) release_after[static_cast<size_t>(std::max(l, static_cast<int>(i)))].push_back(s);
     }
     // A host-to-device copy reads from page-locked staging of the source's size.
-    if (st.kind == StepKind::Copy && st.device->id().is_gpu()) {
+    if (st.kind == StepKind::Copy && st.gpu) {
       // Shapes change only here, so the source's inferred size is every run's until the next.
       const Slot& src = slots_[static_cast<size_t>(st.in[0])];
       size_t need = std::max<size_t>(1, static_cast<size_t>(src.shape.num_elements()) * dtype_size(src.dtype));
@@ -131,14 +131,14 @@ void Plan::run_step(Step& st, uint64_t run_counter) {
       Tensor& dst = *st.out_ptr[0];
       size_t bytes = src.bytes();
       if (bytes == 0) return;
-      if (st.device->id().is_gpu() && src.on_host()) {
+      if (st.gpu && src.on_host()) {
         // Through page-locked staging, so that the copy runs asynchronously.
         if (!st.staged) st.staged = st.device->create_event();
         else st.device->wait_event(st.staged);
         std::memcpy(st.staging->data(), src.raw(), bytes);
         st.device->copy_from_host(dst.raw(), st.staging->data(), bytes);
         st.device->record_event(st.staged);
-      } else if (st.device->id().is_gpu()) {
+      } else if (st.gpu) {
         // Between two GPUs: through the host.
         Tensor host(src.dtype(), src.shape());
         find_device(slots_[static_cast<size_t>(st.in[0])].device)->copy_to_host(host.raw(), src.raw(), bytes);
@@ -154,7 +154,7 @@ void Plan::run_step(Step& st, uint64_t run_counter) {
       const Tensor& in = slots_[static_cast<size_t>(st.in[0])].tensor;
       if (!o.tensor.same_buffer(in) || o.tensor.shape() != o.shape) o.tensor = in.with_shape(o.shape);
     }
-    if (st.fn) st.fn(KernelContext{st.in_ptr, st.out_ptr, *st.attrs, run_counter, st.device->stream()});
+    if (st.fn) st.fn(KernelContext{st.in_ptr, st.out_ptr, *st.attrs, run_counter, st.stream});
   } catch (const std::exception& e) {
     rethrow_in_step(st, e);
   }
@@ -246,7 +246,7 @@ std::vector<Tensor> Plan::run(const FeedList& feeds, uint64_t run_counter) {
       run_segment(seg, run_counter);
       i = static_cast<size_t>(seg.last) + 1;
     } else {
-      if (st.device->id().is_gpu()) st.device->activate();
+      if (st.gpu) st.device->activate();
       run_step(st, run_counter);
       ++i;
     }
