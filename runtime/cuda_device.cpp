@@ -184,6 +184,12 @@ class CudaDevice : public Device {
     TG_CUDA_CHECK(e);
     return exec;
   }
+  void abandon_capture() override {
+    cudaGraph_t graph = nullptr;
+    cudaStreamEndCapture(stream_, &graph);  // reports the failure that ended it: known already
+    if (graph) warn_on_failure(cudaGraphDestroy(graph), "cudaGraphDestroy");
+    cudaGetLastError();  // so that the next launch check does not report it again
+  }
   void launch_graph(void* g) override {
     TG_CUDA_CHECK(cudaGraphLaunch(static_cast<cudaGraphExec_t>(g), stream_));
   }

@@ -66,6 +66,8 @@ class Device {
   virtual bool supports_graphs() const { return false; }
   virtual void begin_capture() {}
   virtual void* end_capture() { return nullptr; }
+  // Ends a capture that failed part-way, discarding it and the error it left behind.
+  virtual void abandon_capture() {}
   virtual void launch_graph(void*) {}
   virtual void destroy_graph(void*) {}
 };

@@ -178,10 +178,7 @@ void Plan::run_segment(Segment& seg, uint64_t run_counter) {
       run_steps();
     } catch (const std::exception& e) {
       // The capture is abandoned; the segment runs kernel by kernel from now on.
-      try {
-        seg.device->destroy_graph(seg.device->end_capture());
-      } catch (const std::exception&) {
-      }
+      seg.device->abandon_capture();
       seg.capturable = false;
       log_warn("a CUDA graph could not capture steps '", steps_[static_cast<size_t>(seg.first)].node->name,
                "' to '", steps_[static_cast<size_t>(seg.last)].node->name, "' (", e.what(),

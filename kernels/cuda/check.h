@@ -14,7 +14,11 @@ namespace tg::cuda {
                             const char* file, int line);
 
 inline void check_call(cudaError_t s, const char* call, const char* file, int line) {
-  if (s != cudaSuccess) fail_call("CUDA", cudaGetErrorString(s), call, file, line);
+  if (s == cudaSuccess) return;
+  // Reported here, so cleared: otherwise the next launch check would report it again. (A
+  // sticky error, which leaves the context unusable, stays whatever is done.)
+  cudaGetLastError();
+  fail_call("CUDA", cudaGetErrorString(s), call, file, line);
 }
 void fail_blas_call(cublasStatus_t s, const char* call, const char* file, int line);
 inline void check_call(cublasStatus_t s, const char* call, const char* file, int line) {
