@@ -1,6 +1,6 @@
 // CUDA kernels of the array family: views (the plan aliases their buffers, so they copy only
 // when it did not), transposes and slices through the indexer, concatenation as 2-D copies,
-// fills. Gather, its gradient and one-hot stay on the CPU, which checks every index.
+// fills, one-hot. Gather and its gradient stay on the CPU, which checks every index.
 #include "kernels/cuda/common.cuh"
 
 namespace tg::cuda {
@@ -111,6 +111,29 @@ void concat_grad(const KernelContext& c) {
   copy_rows(c.out().data<T>(), row, c.in(0).data<T>() + offset, g_row, row, outer, stream_of(c));
 }
 
+// An id outside [0, depth) gives a row of `off`, as on the CPU.
+template <class I, class T>
+__global__ void one_hot_kernel(const I* idx, T* out, int64_t n, int64_t depth, T on, T off) {
+  TG_GRID_STRIDE(j, n * depth) out[j] = idx[j / depth] == static_cast<I>(j % depth) ? on : off;
+}
+
+template <class I>
+void one_hot(const KernelContext& c) {
+  int64_t depth = c.attrs.get<int64_t>("depth"), n = c.in(0).num_elements();
+  if (n * depth == 0) return;
+  double on = c.attrs.get<double>("on"), off = c.attrs.get<double>("off");
+  visit_dtype(c.out().dtype(), [&](auto z) {
+    using T = decltype(z);
+    if constexpr (std::is_same_v<T, std::string>) {
+      fail("OneHot to strings has no CUDA kernel");
+    } else {
+      one_hot_kernel<<<blocks_for(n * depth), kThreads, 0, stream_of(c)>>>(
+          c.in(0).data<I>(), c.out().data<T>(), n, depth, static_cast<T>(on), static_cast<T>(off));
+      TG_CUDA_CHECK_LAUNCH();
+    }
+  });
+}
+
 template <class T> void zeros_like(const KernelContext& c) { fill_value<T>(c, T(0)); }
 template <class T> void ones_like(const KernelContext& c) { fill_value<T>(c, T(1)); }
 
@@ -128,6 +151,7 @@ void register_array_kernels() {
   TG_REG("SliceGrad", slice_grad);
   TG_REG("ZerosLike", zeros_like);
   TG_REG("OnesLike", ones_like);
+  reg<int32_t, int64_t>("OneHot", [](auto z) -> KernelFn { return &one_hot<decltype(z)>; });
 #undef TG_REG
 }
 
