@@ -17,16 +17,41 @@ CASES = [("taxi-S", 512), ("taxi-S", 8192), ("wide", 4096)]
 
 
 def run_json(cmd):
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=120).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    """The last JSON line a benchmark program prints; None (and its error shown) if it fails,
+    so that one failure leaves the rest of the table."""
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
+        if p.returncode == 0:
+            return json.loads(p.stdout.strip().splitlines()[-1])
+        print(f"failed ({p.returncode}): {' '.join(cmd)}\n{p.stderr.strip()[-2000:]}", file=sys.stderr)
+    except (subprocess.TimeoutExpired, ValueError, IndexError) as e:
+        print(f"failed: {' '.join(cmd)}: {e}", file=sys.stderr)
+    return None
+
+
+def rate(result, key="samples_per_s"):
+    return result[key] if result else None
+
+
+def fmt(v):
+    return f"{v:,.0f}" if v else "failed"
+
+
+def ratio(a, b):
+    return f"{a / b:.2f}x" if a and b else ""
 
 
 def card():
-    import torch
-    p = torch.cuda.get_device_properties(0)
-    return {"gpu": p.name, "memory_gib": round(p.total_memory / 2**30, 1), "cuda": torch.version.cuda,
-            "pytorch": torch.__version__,
+    info = {"gpu": "unknown GPU", "memory_gib": None, "cuda": "unknown", "pytorch": "unknown",
             "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+    try:
+        import torch
+        p = torch.cuda.get_device_properties(0)
+        info.update(gpu=p.name, memory_gib=round(p.total_memory / 2**30, 1), cuda=torch.version.cuda,
+                    pytorch=torch.__version__)
+    except Exception as e:  # the table still says what ran, and where it could
+        print(f"PyTorch cannot describe the GPU: {e}", file=sys.stderr)
+    return info
 
 
 def main():
@@ -42,12 +67,12 @@ def main():
         tg = run_json([a.tg, "--device", "gpu", "--seconds", str(a.seconds)] + common)
         eager = run_json(peer + common + ["--mode", "eager"])
         graph = run_json(peer + common + ["--mode", "graph"])
-        row = {"workload": name, "batch": batch, "tensorgraph": tg["samples_per_s"],
-               "pytorch_eager": eager["samples_per_s"], "pytorch_graph": graph["samples_per_s"]}
+        row = {"workload": name, "batch": batch, "tensorgraph": rate(tg),
+               "pytorch_eager": rate(eager), "pytorch_graph": rate(graph)}
         if name == "wide":
             blas = run_json(peer + common + ["--gemm"])
-            row["cublas_ceiling"] = blas["ceiling_samples_per_s"]
-            row["cublas_tflops"] = blas["tflops"]
+            row["cublas_ceiling"] = rate(blas, "ceiling_samples_per_s")
+            row["cublas_tflops"] = blas["tflops"] if blas else None
         rows.append(row)
         print(json.dumps(row), flush=True)
     info = card()
@@ -58,11 +83,13 @@ def main():
              "| workload | batch | tensorgraph | PyTorch eager | ratio | PyTorch CUDA graph | ratio | cuBLAS ceiling | share |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
-        ceiling = f"{r['cublas_ceiling']:,.0f} ({r['cublas_tflops']} TFLOP/s)" if "cublas_ceiling" in r else ""
-        share = f"{r['tensorgraph'] / r['cublas_ceiling']:.0%}" if "cublas_ceiling" in r else ""
-        lines.append(f"| {r['workload']} | {r['batch']} | {r['tensorgraph']:,.0f} | {r['pytorch_eager']:,.0f} | "
-                     f"{r['tensorgraph'] / r['pytorch_eager']:.2f}x | {r['pytorch_graph']:,.0f} | "
-                     f"{r['tensorgraph'] / r['pytorch_graph']:.2f}x | {ceiling} | {share} |")
+        ceiling = share = ""
+        if "cublas_ceiling" in r:
+            ceiling = f"{fmt(r['cublas_ceiling'])} ({r['cublas_tflops']} TFLOP/s)" if r["cublas_ceiling"] else "failed"
+            share = f"{r['tensorgraph'] / r['cublas_ceiling']:.0%}" if r["tensorgraph"] and r["cublas_ceiling"] else ""
+        lines.append(f"| {r['workload']} | {r['batch']} | {fmt(r['tensorgraph'])} | {fmt(r['pytorch_eager'])} | "
+                     f"{ratio(r['tensorgraph'], r['pytorch_eager'])} | {fmt(r['pytorch_graph'])} | "
+                     f"{ratio(r['tensorgraph'], r['pytorch_graph'])} | {ceiling} | {share} |")
     text = "\n".join(lines) + "\n"
     print(text)
     os.makedirs(a.out, exist_ok=True)
@@ -70,6 +97,8 @@ def main():
         f.write(text)
     with open(os.path.join(a.out, "gpu.json"), "w") as f:
         json.dump({"card": info, "rows": rows}, f, indent=1)
+    if any(v is None for r in rows for v in r.values()):
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,8 @@
 #                                 libraries they need)
 #   scripts/gpu_check.sh run      there: unpacks it, checks the programs start and see a GPU,
 #                                 runs the GPU tests and benchmarks, writes
-#                                 benchmarks/results/gpu.md (and copies it to $OUT when set)
+#                                 benchmarks/results/gpu.md, runs the main job's taxi sample
+#                                 on the GPU; logs and results go to $OUT (or build-gpu/check)
 # Without an argument: bundle if there is no bundle yet, then run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,13 +21,13 @@ bundle() {
   # No -march=native: the GPU machine's CPU may lack this one's instructions.
   cmake -S . -B "$B" -G Ninja -DCMAKE_BUILD_TYPE=Release -DTG_CUDA=ON -DTG_NATIVE=OFF \
     -DTG_CUDA_ARCHS="${TG_CUDA_ARCHS:-90}" > /dev/null
-  ninja -C "$B" tg_gpu_tests tg_train_bench
+  ninja -C "$B" tg_gpu_tests tg_train_bench sample_taxi_fare
   rm -rf "$B/bundle" && mkdir -p "$B/bundle/lib/fallback"
-  cp "$B/tests/tg_gpu_tests" "$B/benchmarks/tg_train_bench" "$B/bundle/"
+  cp "$B/tests/tg_gpu_tests" "$B/benchmarks/tg_train_bench" "$B/samples/sample_taxi_fare" "$B/bundle/"
   # Libraries from Debian packages travel; the C library and CUDA's own are the GPU machine's.
   # The compiler's runtime libraries go to lib/fallback, used only where the machine's own are
   # missing or too old (this machine's need a newer C library than some systems have).
-  ldd "$B/bundle/tg_gpu_tests" "$B/bundle/tg_train_bench" | awk '/=> \// {print $3}' | sort -u |
+  ldd "$B/bundle/tg_gpu_tests" "$B/bundle/tg_train_bench" "$B/bundle/sample_taxi_fare" | awk '/=> \// {print $3}' | sort -u |
     while read -r lib; do
       case "$lib" in
         /usr/local/cuda*|*/libc.so*|*/libm.so*|*/libdl.so*|*/libpthread.so*|*/librt.so*|*/ld-linux*) ;;
@@ -53,30 +54,38 @@ PY
 
 run() {
   [ -d "$B/bundle" ] || tar -C "$B" -xJf "$B/bundle.tar.xz"
-  local dir="$B/bundle"
+  local dir="$B/bundle" out="${OUT:-$B/check}" failed=0
+  mkdir -p "$out"
   export LD_LIBRARY_PATH="$dir/lib:$(cuda_library_path)${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
   if ldd "$dir/tg_gpu_tests" "$dir/tg_train_bench" 2>&1 | grep -q "not found" ||
      ! "$dir/tg_gpu_tests" --gtest_list_tests > /dev/null 2>&1; then
     export LD_LIBRARY_PATH="$LD_LIBRARY_PATH:$dir/lib/fallback"
   fi
-  if ldd "$dir/tg_gpu_tests" "$dir/tg_train_bench" | grep "not found"; then
+  if ldd "$dir/tg_gpu_tests" "$dir/tg_train_bench" "$dir/sample_taxi_fare" | grep "not found"; then
     echo "gpu_check: the libraries above are missing on this machine" >&2
     exit 1
   fi
   "$dir/tg_gpu_tests" --gtest_list_tests > /dev/null  # the programs start here
   # The engine must see the GPU; tests that skip would prove nothing.
   "$dir/tg_train_bench" --workload taxi-S --seconds 0.2 --device gpu > /dev/null
-  local log=/tmp/tg_gpu_tests.log
+
+  # Each stage runs whatever the previous ones gave, so that one run shows everything.
   timeout 300 "$dir/tg_gpu_tests" --gtest_filter='*OpOnGpu*:Cuda.*:Placement*:Devices*:*OpForward*' \
-    --gtest_brief=1 2>&1 | tee "$log" | tail -25
-  grep -q "FAILED" "$log" && { echo "gpu_check: GPU tests failed" >&2; exit 1; }
-  if grep "SKIPPED" "$log" | grep -v "Devices.NoGpu" | grep -q .; then
+    > "$out/gpu_tests.log" 2>&1 || failed=1
+  grep -E "^\[  (FAILED|SKIPPED) |^\[  PASSED|tests? ran" "$out/gpu_tests.log" | tail -30
+  if grep "^\[  SKIPPED \]" "$out/gpu_tests.log" | grep -v "Devices.NoGpu" | grep -q "\."; then
     echo "gpu_check: GPU tests skipped on a machine with a GPU" >&2
-    exit 1
+    failed=1
   fi
-  python3 benchmarks/gpu_bench.py --tg "$dir/tg_train_bench" --seconds "${TG_BENCH_SECONDS:-3}"
-  if [ -n "${OUT:-}" ]; then cp benchmarks/results/gpu.md benchmarks/results/gpu.json "$log" "$OUT/"; fi
+  python3 benchmarks/gpu_bench.py --tg "$dir/tg_train_bench" --seconds "${TG_BENCH_SECONDS:-3}" \
+    --out benchmarks/results 2>&1 | tee "$out/gpu_bench.log" || failed=1
+  cp benchmarks/results/gpu.md benchmarks/results/gpu.json "$out/" 2>/dev/null || true
+  # The main job end to end on the GPU: estimators, checkpoints and metrics with GPU variables.
+  timeout 240 "$dir/sample_taxi_fare" --generate 50000 --work_dir /tmp/tg_gpu_taxi > "$out/taxi_sample.log" 2>&1 ||
+    failed=1
+  tail -8 "$out/taxi_sample.log"
+  [ "$failed" = 0 ] && echo "gpu_check: all passed" || { echo "gpu_check: FAILED (logs in $out)" >&2; exit 1; }
 }
 
 case "$mode" in
