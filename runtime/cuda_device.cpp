@@ -145,9 +145,6 @@ class CudaDevice : public Device {
     TG_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, stream_));
     synchronize();
   }
-  void copy_on_device(void* dst, const void* src, size_t bytes) override {
-    TG_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, stream_));
-  }
   // Errors of kernels that ran asynchronously surface here; the plan names the segment.
   void synchronize() override { TG_CUDA_CHECK(cudaStreamSynchronize(stream_)); }
   void* stream() override { return stream_; }

@@ -23,7 +23,6 @@ class CpuDevice : public Device {
   Allocator* staging_allocator() override { return default_allocator(); }
   void copy_from_host(void* dst, const void* src, size_t bytes) override { std::memcpy(dst, src, bytes); }
   void copy_to_host(void* dst, const void* src, size_t bytes) override { std::memcpy(dst, src, bytes); }
-  void copy_on_device(void* dst, const void* src, size_t bytes) override { std::memcpy(dst, src, bytes); }
   MemoryInfo memory_info() override { return {}; }
 };
 

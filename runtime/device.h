@@ -47,9 +47,9 @@ class Device {
   // Makes this device current for the calling thread (cudaSetDevice).
   virtual void activate() {}
   // Copies ordered on the device's stream. copy_to_host returns when the data is on the host.
+  // (Copies within a device are kernels' business; between devices they go through the host.)
   virtual void copy_from_host(void* dst, const void* src, size_t bytes) = 0;
   virtual void copy_to_host(void* dst, const void* src, size_t bytes) = 0;
-  virtual void copy_on_device(void* dst, const void* src, size_t bytes) = 0;
   virtual void synchronize() {}
   virtual void* stream() { return nullptr; }  // cudaStream_t on CUDA devices
   virtual MemoryInfo memory_info() = 0;

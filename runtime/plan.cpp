@@ -99,10 +99,9 @@ Plan::Plan(Graph& g, const std::vector<Output>& feeds, const std::vector<Output>
     if (n->op == "Const") {
       slots_[static_cast<size_t>(add_slot(n, 0, SlotKind::Const, dev))].tensor = n->attrs.get<Tensor>("value");
     } else if (n->op == "Variable") {
-      int s = add_slot(n, 0, SlotKind::Variable, dev);
       VariableState& v = vars_.get(n, dev);
+      int s = add_slot(n, 0, SlotKind::Variable, v.device);
       slots_[static_cast<size_t>(s)].tensor = v.value;
-      slots_[static_cast<size_t>(s)].device = v.device;
       var_slots_.push_back({s, true});
     } else if (n->op == "NoOp" || fused_away.count(n)) {
       continue;
