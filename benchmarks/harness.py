@@ -67,14 +67,9 @@ def main():
         json.dump(report, f, indent=2)
     with open(os.path.join(a.out, "cpu.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
-    # The README shows the latest tables between its markers, copied here, never typed in.
-    readme = os.path.join(os.path.dirname(HERE), "README.md")
-    text = open(readme).read()
-    begin, end = "<!-- benchmark tables: begin -->", "<!-- benchmark tables: end -->"
-    if begin in text and end in text:
-        body = "\n".join(l.replace("## ", "#### ", 1) if l.startswith("## ") else l for l in lines[2:])
-        text = text[:text.index(begin) + len(begin)] + "\n" + body + "\n" + text[text.index(end):]
-        open(readme, "w").write(text)
+    # The README shows the latest tables between its markers, rendered from these files.
+    subprocess.run([sys.executable, os.path.join(os.path.dirname(HERE), "scripts", "readme_tables.py"), "update"],
+                   check=True)
 
 
 def train_section(a, report):

@@ -197,6 +197,7 @@ int main(int argc, char** argv) {
       nlohmann::json j;
       for (const auto& r : results) j["models"].push_back({{"model", r.model}, {"valid_rmse", r.valid}, {"test_rmse", r.test}, {"best_step", r.best_step}});
       j["chosen"] = best->model;
+      j["rows"] = generate;  // 0 when the rides came from files
       std::ofstream(json_path) << j.dump(2);
     }
   } catch (const std::exception& e) {
