@@ -11,6 +11,9 @@ using Json = nlohmann::json;
 
 namespace {
 
+// Names come from a file: quoted in errors, never more than their first 100 bytes.
+std::string clip_name(const std::string& s) { return s.size() <= 100 ? s : cat(s.substr(0, 100), "... (", s.size(), " bytes)"); }
+
 Json tensor_to_json(const Tensor& t) {
   Json j{{"dtype", dtype_name(t.dtype())}, {"shape", t.shape().dims()}};
   Json v = Json::array();
@@ -65,7 +68,9 @@ Json attr_to_json(const AttrValue& a) {
 
 AttrValue attr_from_json(const Json& j) {
   TG_CHECK(j.is_object() && j.size() == 1, "an attribute must be an object with one typed value");
-  const auto& [kind, v] = *j.items().begin();
+  // Not `*j.items().begin()`: a structured binding to it refers into a destroyed temporary.
+  const std::string& kind = j.begin().key();
+  const Json& v = j.begin().value();
   if (kind == "int") return v.get<int64_t>();
   if (kind == "float") return v.get<double>();
   if (kind == "bool") return v.get<bool>();
@@ -76,7 +81,7 @@ AttrValue attr_from_json(const Json& j) {
   if (kind == "dtype") return dtype_from_name(v.get<std::string>());
   if (kind == "shape") return Shape(v.get<std::vector<int64_t>>());
   if (kind == "tensor") return tensor_from_json(v);
-  fail("unknown attribute kind '", kind, "'");
+  fail("unknown attribute kind '", clip_name(kind), "'");
 }
 
 }  // namespace
@@ -109,26 +114,40 @@ Json serialize_graph(const std::vector<Output>& outputs) {
   return nodes;
 }
 
-void deserialize_graph(const Json& nodes, Graph& g) {
+void deserialize_graph(const Json& nodes, Graph& g, size_t max_name_bytes) {
   TG_CHECK(nodes.is_array(), "the graph must be an array of nodes");
+  auto check_name = [&](const std::string& what, const std::string& s) {
+    TG_CHECK(s.size() <= max_name_bytes, what, " of ", s.size(), " bytes (the limit is ", max_name_bytes, "): '",
+             clip_name(s), "'");
+  };
   for (size_t i = 0; i < nodes.size(); ++i) {
     const Json& j = nodes[i];
-    std::string name = j.value("name", "#" + std::to_string(i));
+    std::string name = "#" + std::to_string(i);
     try {
+      TG_CHECK(j.is_object(), "a node must be an object");
+      name = j.value("name", name);
+      check_name("a node name", name);
       std::string op = j.at("op").get<std::string>();
-      TG_CHECK(has_op(op), "unknown op '", op, "'");
+      check_name("an op name", op);
+      TG_CHECK(has_op(op), "unknown op '", clip_name(op), "'");
       std::vector<Output> inputs;
-      for (const auto& in : j.at("inputs")) inputs.push_back(g.output_by_name(in.get<std::string>()));
+      for (const auto& in : j.at("inputs")) {
+        check_name("an input name", in.get<std::string>());
+        inputs.push_back(g.output_by_name(in.get<std::string>()));
+      }
       Attrs attrs;
-      for (const auto& [k, v] : j.at("attrs").items()) attrs.set(k, attr_from_json(v));
+      for (auto it = j.at("attrs").begin(); it != j.at("attrs").end(); ++it) {
+        check_name("an attribute name", it.key());
+        attrs.set(it.key(), attr_from_json(it.value()));
+      }
       Node* n = g.add_node(op, std::move(inputs), std::move(attrs), name);
-      TG_CHECK(n->name == name, "the name '", name, "' appears twice");
+      TG_CHECK(n->name == name, "the name '", clip_name(name), "' appears twice");
     } catch (const Json::exception& e) {
-      fail("graph node '", name, "': ", e.what());
+      fail("graph node '", clip_name(name), "': ", e.what());
     } catch (const Error& e) {
       std::string m = e.what();
       if (m.rfind("node '", 0) == 0) throw;
-      fail("graph node '", name, "': ", m);
+      fail("graph node '", clip_name(name), "': ", m);
     }
   }
 }

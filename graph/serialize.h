@@ -14,7 +14,8 @@ namespace tg {
 // The pruned graph that `outputs` need (control inputs dropped), in dependency order.
 nlohmann::json serialize_graph(const std::vector<Output>& outputs);
 // Adds the serialized nodes to `g` (which should be empty). Throws tg::Error naming the node
-// and the problem: an unknown op, a missing input, a bad attribute, a shape the op rejects.
-void deserialize_graph(const nlohmann::json& nodes, Graph& g);
+// and the problem: an unknown op, a missing input, a bad attribute, a shape the op rejects, a
+// name (of a node, op, input or attribute) longer than max_name_bytes.
+void deserialize_graph(const nlohmann::json& nodes, Graph& g, size_t max_name_bytes = 4096);
 
 }  // namespace tg
