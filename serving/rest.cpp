@@ -1,31 +1,67 @@
 #include "serving/rest.h"
 
+#include <cmath>
+#include <limits>
+
 namespace tg::serving {
 
 namespace {
 
+// The longest prefix of at most max bytes that does not end inside a UTF-8 character.
+size_t utf8_prefix(std::string_view s, size_t max) {
+  if (s.size() <= max) return s.size();
+  while (max > 0 && (static_cast<unsigned char>(s[max]) & 0xC0) == 0x80) --max;
+  return max;
+}
+
+// A client's number must fit the feature's dtype: 1e39 would reach a float32 model as inf.
 void put(Tensor& t, int64_t i, const Json& v, const std::string& name, int64_t row) {
-  auto where = [&] { return cat("feature '", name, "'", row >= 0 ? cat(" of instance ", row) : std::string(), ": "); };
+  auto where = [&] { return cat("feature '", clip(name), "'", row >= 0 ? cat(" of instance ", row) : std::string(), ": "); };
   switch (t.dtype()) {
     case DType::String:
-      TG_CHECK(v.is_string(), where(), "expected a string, got ", v.dump());
+      TG_CHECK(v.is_string(), where(), "expected a string, got ", quote(v));
       t.data<std::string>()[i] = v.get<std::string>();
       break;
     case DType::Float32:
-    case DType::Float64:
-      TG_CHECK(v.is_number(), where(), "expected a number, got ", v.dump());
-      if (t.dtype() == DType::Float32) t.data<float>()[i] = v.get<float>();
-      else t.data<double>()[i] = v.get<double>();
+    case DType::Float64: {
+      TG_CHECK(v.is_number(), where(), "expected a number, got ", quote(v));
+      double d = v.get<double>();
+      bool fits = t.dtype() == DType::Float32 ? std::isfinite(d) && std::fabs(d) <= std::numeric_limits<float>::max()
+                                               : std::isfinite(d);
+      TG_CHECK(fits, where(), quote(v), " is out of the range of ", dtype_name(t.dtype()));
+      if (t.dtype() == DType::Float32) t.data<float>()[i] = static_cast<float>(d);
+      else t.data<double>()[i] = d;
       break;
+    }
     case DType::Int32:
-    case DType::Int64:
-      TG_CHECK(v.is_number_integer(), where(), "expected an integer, got ", v.dump());
-      if (t.dtype() == DType::Int32) t.data<int32_t>()[i] = v.get<int32_t>();
-      else t.data<int64_t>()[i] = v.get<int64_t>();
+    case DType::Int64: {
+      TG_CHECK(v.is_number_integer(), where(), "expected an integer, got ", quote(v));
+      // A positive literal is held unsigned; above int64's range it cannot be read signed.
+      bool fits = !v.is_number_unsigned() || v.get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+      int64_t n = fits ? v.get<int64_t>() : 0;
+      if (t.dtype() == DType::Int32)
+        fits = fits && n >= std::numeric_limits<int32_t>::min() && n <= std::numeric_limits<int32_t>::max();
+      TG_CHECK(fits, where(), quote(v), " is out of the range of ", dtype_name(t.dtype()));
+      if (t.dtype() == DType::Int32) t.data<int32_t>()[i] = static_cast<int32_t>(n);
+      else t.data<int64_t>()[i] = n;
       break;
+    }
     default:
       fail(where(), "unsupported dtype");
   }
+}
+
+// nlohmann's message quotes the token it stopped in ("last read: '...'"), which may be a
+// whole 15 MB string: keep its start only.
+std::string parse_error_message(const std::string& what) {
+  std::string m = what;
+  if (m.rfind("[json.exception.", 0) == 0 && m.find("] ") != std::string::npos) m = m.substr(m.find("] ") + 2);
+  auto at = m.find("; last read: '");
+  if (at != std::string::npos) {
+    std::string token = m.substr(at + 14, m.size() - at - 15);
+    m = m.substr(0, at) + "; last read: '" + clip(token, 40) + "'";
+  }
+  return clip(m, 300);
 }
 
 Json value_at(const Tensor& t, int64_t i) {
@@ -50,6 +86,46 @@ Json row_of(const Tensor& t, int64_t i) {
 
 }  // namespace
 
+Json parse_json(std::string_view text, const JsonLimits& limits) {
+  // The callback sees each container as it opens (depth: the containers around it) and each
+  // key and value once read, so nothing deeper or longer than the limits is ever built.
+  Json::parser_callback_t check = [&](int depth, Json::parse_event_t event, Json& parsed) {
+    if (event == Json::parse_event_t::object_start || event == Json::parse_event_t::array_start) {
+      TG_CHECK(depth < limits.max_depth, "JSON nested deeper than ", limits.max_depth, " levels");
+    } else if ((event == Json::parse_event_t::key || event == Json::parse_event_t::value) && parsed.is_string()) {
+      size_t n = parsed.get_ref<const std::string&>().size();
+      TG_CHECK(n <= limits.max_string_bytes, "a JSON string of ", n, " bytes exceeds the limit of ",
+               limits.max_string_bytes, ": ", quote(parsed));
+    }
+    return true;
+  };
+  try {
+    return Json::parse(text.begin(), text.end(), check);
+  } catch (const Json::exception& e) {
+    fail("malformed JSON: ", parse_error_message(e.what()));
+  }
+}
+
+Json parse_request_body(std::string_view body) { return parse_json(body, JsonLimits{64, SIZE_MAX}); }
+
+std::string clip(std::string_view s, size_t max) {
+  if (s.size() <= max) return std::string(s);
+  return cat(s.substr(0, utf8_prefix(s, max)), "... (", s.size(), " bytes)");
+}
+
+std::string quote(const Json& v) {
+  if (v.is_array()) return cat("a list of ", v.size(), " values");
+  if (v.is_object()) return cat("an object of ", v.size(), " members");
+  if (!v.is_string()) return v.dump();
+  const auto& s = v.get_ref<const std::string&>();
+  if (s.size() <= 100) return dump_reply(v);
+  return cat(dump_reply(Json(s.substr(0, utf8_prefix(s, 100)))), "... (", s.size(), " bytes)");
+}
+
+std::string dump_reply(const Json& v) { return v.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
+std::string error_body(std::string_view message) { return dump_reply(Json{{"error", clip(message, 1000)}}); }
+
 int64_t rows_of(const Columns& c) { return c.empty() ? 0 : c.begin()->second.shape().dim(0); }
 
 Columns columns_from_instances(const Json& instances, const std::vector<TensorSpec>& inputs) {
@@ -61,7 +137,7 @@ Columns columns_from_instances(const Json& instances, const std::vector<TensorSp
   for (int64_t r = 0; r < n; ++r) {
     const Json& row = instances[static_cast<size_t>(r)];
     if (!row.is_object()) {
-      TG_CHECK(inputs.size() == 1, "instance ", r, " must be an object of features, got ", row.dump());
+      TG_CHECK(inputs.size() == 1, "instance ", r, " must be an object of features, got ", quote(row));
       put(c[inputs[0].name], r, row, inputs[0].name, r);
       continue;
     }
@@ -72,7 +148,7 @@ Columns columns_from_instances(const Json& instances, const std::vector<TensorSp
     for (const auto& [k, v] : row.items()) {
       bool known = false;
       for (const auto& s : inputs) known = known || s.name == k;
-      TG_CHECK(known, "instance ", r, " has an unknown feature '", k, "'");
+      TG_CHECK(known, "instance ", r, " has an unknown feature '", clip(k), "'");
     }
   }
   return c;
@@ -85,7 +161,7 @@ Columns columns_from_inputs(const Json& j, const std::vector<TensorSpec>& inputs
   for (const auto& s : inputs) {
     TG_CHECK(j.contains(s.name), "\"inputs\" lacks the feature '", s.name, "'");
     const Json& col = j[s.name];
-    TG_CHECK(col.is_array(), "feature '", s.name, "' must be a list of values, got ", col.dump().substr(0, 80));
+    TG_CHECK(col.is_array(), "feature '", s.name, "' must be a list of values, got ", quote(col));
     TG_CHECK(n < 0 || static_cast<int64_t>(col.size()) == n, "feature '", s.name, "' has ", col.size(),
              " values, the others ", n);
     n = static_cast<int64_t>(col.size());
@@ -96,7 +172,7 @@ Columns columns_from_inputs(const Json& j, const std::vector<TensorSpec>& inputs
   for (const auto& [k, v] : j.items()) {
     bool known = false;
     for (const auto& s : inputs) known = known || s.name == k;
-    TG_CHECK(known, "\"inputs\" has an unknown feature '", k, "'");
+    TG_CHECK(known, "\"inputs\" has an unknown feature '", clip(k), "'");
   }
   TG_CHECK(n > 0, "empty batch: the columns hold no values");
   return c;

@@ -56,7 +56,9 @@ int run_evaluate(const ModelFlags& f) {
 int predict_from_export(const ModelFlags& f) {
   auto versions = serving::export_versions(f.model_dir);
   TG_CHECK(!versions.empty(), "'", f.model_dir, "' holds no export version");
-  auto p = serving::Predictor::load(f.model_dir + "/" + std::to_string(versions.back()));
+  serving::LoadOptions limits;
+  limits.max_batch_rows = f.batch_size;  // the model runs on batches of this many rows
+  auto p = serving::Predictor::load(f.model_dir + "/" + std::to_string(versions.back()), limits);
   // The rows are read with every column as its signature says; other columns are skipped.
   std::vector<std::string> names = data::read_header(data::expand_files(f.paths)[0]);
   std::vector<data::ColumnSpec> cols;
