@@ -1,14 +1,18 @@
 #include "serving/server.h"
 
-#include <httplib.h>
-
+#include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <filesystem>
 #include <future>
+#include <map>
+#include <thread>
 
 #include "base/log.h"
+#include "serving/http.h"
 #include "serving/rest.h"
 
 namespace tg::serving {
@@ -131,80 +135,148 @@ class Batcher {
   std::thread worker_;
 };
 
-void send_json(httplib::Response& res, int status, const Json& body) {
-  res.status = status;
-  res.set_content(body.dump(), "application/json");
+HttpResponse reply(int status, const Json& body) { return {status, dump_reply(body), ""}; }
+HttpResponse error(int status, std::string_view message) { return {status, error_body(message), ""}; }
+
+// What a version's files looked like when it was last tried: a failed version is tried again
+// only when they change.
+struct FileStamp {
+  std::filesystem::file_time_type model_time, vars_time;
+  uintmax_t model_size = 0, vars_size = 0;
+  bool operator==(const FileStamp&) const = default;
+};
+
+FileStamp stamp_of(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  FileStamp s;
+  s.model_time = fs::last_write_time(dir + "/model.json", ec);
+  s.model_size = fs::file_size(dir + "/model.json", ec);
+  s.vars_time = fs::last_write_time(dir + "/variables.tgc", ec);
+  s.vars_size = fs::file_size(dir + "/variables.tgc", ec);
+  return s;
 }
 
-void send_error(httplib::Response& res, int status, const std::string& message) {
-  send_json(res, status, Json{{"error", message}});
-}
+struct Version {
+  std::shared_ptr<Predictor> predictor;  // null when it failed to load
+  std::string error_code, error_message;
+  FileStamp stamp;
+};
 
 }  // namespace
 
 struct ModelServer::State {
   ServerOptions options;
-  httplib::Server http;
   Batcher batcher;
+  std::unique_ptr<HttpServer> http;
   std::mutex mu;
-  std::map<int64_t, std::shared_ptr<Predictor>> versions;  // every loaded version
+  std::map<int64_t, Version> versions;  // every version seen on disk, loaded or not
   std::atomic<bool> stopping{false};
-  std::thread listener, poller;
+  std::thread poller;
+  std::mutex poll_mu;
   std::condition_variable poll_cv;
   std::mutex stopped_mu;
   std::condition_variable stopped_cv;
   bool stopped = false;
-  int port = 0;
 
   explicit State(ServerOptions o) : options(std::move(o)), batcher(options.batch_timeout_us, options.max_batch_rows) {}
 
   std::shared_ptr<Predictor> latest() {
     std::lock_guard<std::mutex> lock(mu);
-    return versions.empty() ? nullptr : versions.rbegin()->second;
+    for (auto it = versions.rbegin(); it != versions.rend(); ++it)
+      if (it->second.predictor) return it->second.predictor;
+    return nullptr;
   }
 
-  // Loads versions not seen yet; a version that fails to load is logged and skipped.
+  // Loads new versions and failed ones whose files changed; unloads versions deleted from disk.
   void refresh() {
-    for (int64_t v : export_versions(options.export_dir)) {
+    std::vector<int64_t> present = export_versions(options.export_dir);
+    LoadOptions limits;
+    limits.max_batch_rows = options.max_batch_rows;
+    limits.max_memory_bytes = options.max_model_memory_bytes;
+    for (int64_t v : present) {
+      std::string dir = options.export_dir + "/" + std::to_string(v);
+      FileStamp stamp = stamp_of(dir);
       {
         std::lock_guard<std::mutex> lock(mu);
-        if (versions.count(v)) continue;
+        auto it = versions.find(v);
+        if (it != versions.end() && (it->second.predictor || it->second.stamp == stamp)) continue;
       }
+      Version loaded{nullptr, "", "", stamp};
       try {
-        auto p = Predictor::load(options.export_dir + "/" + std::to_string(v));
-        std::lock_guard<std::mutex> lock(mu);
-        versions[v] = p;
+        loaded.predictor = Predictor::load(dir, limits);
         log_info("serving version ", v, " of model '", options.model_name, "'");
+      } catch (const Error& e) {
+        loaded.error_code = "INVALID_ARGUMENT";
+        loaded.error_message = e.what();
       } catch (const std::exception& e) {
-        log_warn("cannot load version ", v, ": ", e.what());
+        loaded.error_code = "UNKNOWN";
+        loaded.error_message = e.what();
       }
+      if (!loaded.predictor)
+        log_warn("cannot load version ", v, " (tried again when its files change): ", clip(loaded.error_message, 1000));
+      std::lock_guard<std::mutex> lock(mu);
+      versions[v] = std::move(loaded);
     }
-  }
-
-  std::shared_ptr<Predictor> resolve(const std::string& version, httplib::Response& res) {
-    if (version.empty()) {
-      auto p = latest();
-      if (!p) send_error(res, 503, "no version of model '" + options.model_name + "' is loaded");
-      return p;
-    }
+    // An empty listing may be a passing failure to read the directory: nothing is unloaded then.
+    std::vector<Version> gone;  // destroyed outside the lock
     std::lock_guard<std::mutex> lock(mu);
-    auto it = versions.find(std::stoll(version));
-    if (it == versions.end()) send_error(res, 404, "model '" + options.model_name + "' has no version " + version);
-    return it == versions.end() ? nullptr : it->second;
+    for (auto it = versions.begin(); it != versions.end() && !present.empty();) {
+      if (std::binary_search(present.begin(), present.end(), it->first)) {
+        ++it;
+        continue;
+      }
+      log_info("version ", it->first, " of model '", options.model_name, "' is gone from disk: unloaded");
+      gone.push_back(std::move(it->second));
+      it = versions.erase(it);
+    }
   }
 
-  void handle_call(const httplib::Request& req, httplib::Response& res) {
-    std::string name = req.matches[1], version = req.matches[2], verb = req.matches[3];
-    if (name != options.model_name) return send_error(res, 404, "unknown model '" + name + "'");
-    auto p = resolve(version, res);
-    if (!p) return;
-    Json body;
-    try {
-      body = Json::parse(req.body);
-    } catch (const Json::exception& e) {
-      return send_error(res, 400, std::string("malformed JSON: ") + e.what());
+  HttpResponse unknown_model(std::string_view name) { return error(404, cat("unknown model '", clip(name), "'")); }
+
+  HttpResponse status() {
+    Json list = Json::array();
+    std::lock_guard<std::mutex> lock(mu);
+    for (auto it = versions.rbegin(); it != versions.rend(); ++it) {
+      const Version& v = it->second;
+      list.push_back({{"version", std::to_string(it->first)}, {"state", v.predictor ? "AVAILABLE" : "END"},
+                      {"status", {{"error_code", v.predictor ? "OK" : v.error_code},
+                                  {"error_message", clip(v.error_message, 1000)}}}});
+    }
+    return reply(200, Json{{"model_version_status", list}});
+  }
+
+  HttpResponse metadata() {
+    auto p = latest();
+    if (!p) return error(503, "no version of model '" + options.model_name + "' is loaded");
+    auto specs = [](const std::vector<TensorSpec>& v) {
+      Json o = Json::object();
+      for (const auto& s : v) o[s.name] = {{"dtype", dtype_name(s.dtype)}, {"shape", s.shape.dims()}};
+      return o;
+    };
+    return reply(200, Json{{"model_spec", {{"name", options.model_name}, {"version", std::to_string(p->version())}}},
+                           {"metadata", {{"signature_def", {{"inputs", specs(p->inputs())}, {"outputs", specs(p->outputs())}}},
+                                         {"model", p->metadata()}}}});
+  }
+
+  HttpResponse call(std::string_view version, const std::string& verb, const std::string& text) {
+    std::shared_ptr<Predictor> p;
+    if (version.empty()) {
+      p = latest();
+      if (!p) return error(503, "no version of model '" + options.model_name + "' is loaded");
+    } else {
+      // Digits that overflow int64 name no version, as any other absent one.
+      int64_t v = -1;
+      auto [end, ec] = std::from_chars(version.data(), version.data() + version.size(), v);
+      std::lock_guard<std::mutex> lock(mu);
+      auto it = ec == std::errc() && end == version.data() + version.size() ? versions.find(v) : versions.end();
+      if (it == versions.end()) return error(404, cat("model '", options.model_name, "' has no version ", clip(version)));
+      if (!it->second.predictor)
+        return error(404, cat("version ", v, " of model '", options.model_name, "' failed to load: ", it->second.error_message));
+      p = it->second.predictor;
     }
     try {
+      Json body = parse_request_body(text);
       TG_CHECK(body.is_object(), "the request body must be a JSON object");
       Columns in;
       bool columnar = false;
@@ -221,48 +293,45 @@ struct ModelServer::State {
       TG_CHECK(rows <= options.max_batch_rows, "a batch of ", rows, " rows exceeds the limit of ", options.max_batch_rows);
       Columns out = version.empty() ? batcher.submit(p, std::move(in)).get() : p->predict(in);
       if (verb == "predict")
-        return send_json(res, 200, columnar ? Json{{"outputs", columns_json(out, p->outputs())}}
-                                            : Json{{"predictions", rows_json(out, p->outputs())}});
-      if (verb == "regress") return send_json(res, 200, Json{{"results", regress_json(out)}});
+        return reply(200, columnar ? Json{{"outputs", columns_json(out, p->outputs())}}
+                                   : Json{{"predictions", rows_json(out, p->outputs())}});
+      if (verb == "regress") return reply(200, Json{{"results", regress_json(out)}});
       auto labels = p->metadata().value("label_vocabulary", std::vector<std::string>{});
-      return send_json(res, 200, Json{{"results", classify_json(out, labels)}});
-    } catch (const std::exception& e) {
-      return send_error(res, 400, e.what());
+      return reply(200, Json{{"results", classify_json(out, labels)}});
+    } catch (const Error& e) {
+      return error(400, e.what());
+    } catch (const Json::exception& e) {
+      return error(400, e.what());
     }
   }
 
-  void routes() {
-    http.Get(R"(/v1/models/([^/:]+))", [this](const httplib::Request& req, httplib::Response& res) {
-      if (req.matches[1] != options.model_name) return send_error(res, 404, "unknown model '" + std::string(req.matches[1]) + "'");
-      Json status = Json::array();
-      std::lock_guard<std::mutex> lock(mu);
-      for (auto it = versions.rbegin(); it != versions.rend(); ++it)
-        status.push_back({{"version", std::to_string(it->first)}, {"state", "AVAILABLE"},
-                          {"status", {{"error_code", "OK"}, {"error_message", ""}}}});
-      send_json(res, 200, Json{{"model_version_status", status}});
-    });
-    http.Get(R"(/v1/models/([^/:]+)/metadata)", [this](const httplib::Request& req, httplib::Response& res) {
-      if (req.matches[1] != options.model_name) return send_error(res, 404, "unknown model '" + std::string(req.matches[1]) + "'");
-      auto p = resolve("", res);
-      if (!p) return;
-      auto specs = [](const std::vector<TensorSpec>& v) {
-        Json o = Json::object();
-        for (const auto& s : v) o[s.name] = {{"dtype", dtype_name(s.dtype)}, {"shape", s.shape.dims()}};
-        return o;
-      };
-      send_json(res, 200, Json{{"model_spec", {{"name", options.model_name}, {"version", std::to_string(p->version())}}},
-                               {"metadata", {{"signature_def", {{"inputs", specs(p->inputs())}, {"outputs", specs(p->outputs())}}},
-                                             {"model", p->metadata()}}}});
-    });
-    http.Post(R"(/v1/models/([^/:]+)(?:/versions/(\d+))?:(predict|regress|classify))",
-              [this](const httplib::Request& req, httplib::Response& res) { handle_call(req, res); });
-    http.set_error_handler([](const httplib::Request&, httplib::Response& res) {
-      if (res.body.empty())
-        send_error(res, res.status, res.status == 413 ? "the request body exceeds the size limit"
-                                                      : res.status == 404 ? "no such endpoint" : "bad request");
-    });
-    http.set_payload_max_length(options.max_body_bytes);
-    http.set_tcp_nodelay(true);  // small JSON replies must not wait for delayed ACKs
+  // /v1/models/NAME, /v1/models/NAME/metadata (GET); /v1/models/NAME[/versions/N]:VERB (POST).
+  HttpResponse handle(HttpRequest& req) {
+    constexpr std::string_view prefix = "/v1/models/", versions_prefix = "/versions/";
+    std::string_view path = req.path;
+    if (path.substr(0, prefix.size()) != prefix) return error(404, "no such endpoint");
+    path.remove_prefix(prefix.size());
+    size_t colon = path.find(':');
+    std::string_view rest = path.substr(0, colon), name = rest.substr(0, rest.find('/')), tail = rest.substr(name.size());
+    if (name.empty()) return error(404, "no such endpoint");
+    if (colon == std::string_view::npos) {
+      if (!tail.empty() && tail != "/metadata") return error(404, "no such endpoint");
+      if (req.method != "GET") return {405, error_body(cat(req.method, " is not allowed here: use GET")), "GET"};
+      if (name != options.model_name) return unknown_model(name);
+      return tail.empty() ? status() : metadata();
+    }
+    std::string verb(path.substr(colon + 1)), version;
+    if (!tail.empty()) {
+      if (tail.substr(0, versions_prefix.size()) != versions_prefix) return error(404, "no such endpoint");
+      std::string_view digits = tail.substr(versions_prefix.size());
+      if (digits.empty() || !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        return error(404, "no such endpoint");
+      version = digits;
+    }
+    if (verb != "predict" && verb != "regress" && verb != "classify") return error(404, "no such endpoint");
+    if (req.method != "POST") return {405, error_body(cat(clip(req.method), " is not allowed here: use POST")), "POST"};
+    if (name != options.model_name) return unknown_model(name);
+    return call(version, verb, req.body);
   }
 };
 
@@ -273,28 +342,35 @@ int ModelServer::start() {
   State& s = *state_;
   s.refresh();
   TG_CHECK(s.latest() != nullptr, "'", s.options.export_dir, "' holds no loadable version (expected <dir>/<number>/model.json)");
-  s.routes();
-  s.port = s.options.port == 0 ? s.http.bind_to_any_port(s.options.host) : (s.http.bind_to_port(s.options.host, s.options.port) ? s.options.port : -1);
-  TG_CHECK(s.port > 0, "cannot listen on ", s.options.host, ":", s.options.port);
+  HttpOptions h;
+  h.host = s.options.host;
+  h.port = s.options.port;
+  h.max_body_bytes = s.options.max_body_bytes;
+  h.request_timeout_ms = s.options.request_timeout_ms;
+  h.max_connections = s.options.max_connections;
+  h.handler_threads = s.options.threads;
+  s.http = std::make_unique<HttpServer>(h, [&s](HttpRequest& r) { return s.handle(r); });
   s.batcher.start();
-  s.listener = std::thread([&s] { s.http.listen_after_bind(); });
+  int port = s.http->start();
   s.poller = std::thread([&s] {
-    std::mutex m;
-    std::unique_lock<std::mutex> lock(m);
-    while (!s.stopping) {
-      s.poll_cv.wait_for(lock, std::chrono::milliseconds(s.options.poll_ms));
-      if (!s.stopping) s.refresh();
+    std::unique_lock<std::mutex> lock(s.poll_mu);
+    while (!s.poll_cv.wait_for(lock, std::chrono::milliseconds(s.options.poll_ms), [&] { return s.stopping.load(); })) {
+      lock.unlock();
+      s.refresh();
+      lock.lock();
     }
   });
-  return s.port;
+  return port;
 }
 
 void ModelServer::stop() {
   State& s = *state_;
   if (s.stopping.exchange(true)) return;
-  s.http.stop();
+  {
+    std::lock_guard<std::mutex> lock(s.poll_mu);  // the poller is waiting or refreshing, not between
+  }
   s.poll_cv.notify_all();
-  if (s.listener.joinable()) s.listener.join();
+  if (s.http) s.http->stop();  // requests being handled are answered first: the batcher still runs
   if (s.poller.joinable()) s.poller.join();
   s.batcher.stop();
   {

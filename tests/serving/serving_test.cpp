@@ -17,6 +17,7 @@
 #include "graph/ops.h"
 #include "serving/predictor.h"
 #include "serving/server.h"
+#include "tests/test_dirs.h"
 
 namespace tg::serving {
 namespace {
@@ -45,9 +46,7 @@ struct Exported {
   std::unique_ptr<Estimator> est;
   // One directory per process: ctest runs the tests of this file side by side, and one of
   // them adds a version that the others must not see.
-  Exported(const std::string& name, int64_t steps)
-      : dir(fs::temp_directory_path() / (name + "_" + std::to_string(getpid()))) {
-    fs::remove_all(dir);
+  Exported(const std::string& name, int64_t steps) : dir(test::fresh_dir(name)) {
     ModelSpec s;
     s.dnn_columns = {numeric_column("a", Normalizer{0, 1}), numeric_column("b"),
                      derived_column("a_minus_b", {"a", "b"}, [](Graph&, const std::vector<Output>& x) { return x[0] - x[1]; }),
@@ -226,7 +225,9 @@ TEST_F(ServerTest, PicksUpANewVersionWithoutARestart) {
   // Train further and export again: version 60 appears beside 30.
   exported->est->train(memory_input(rides(1000, 3), 50, -1, true, 4), 30);
   exported->est->export_model(exported->dir.string());
-  for (int i = 0; i < 100 && get("/v1/models/rides").body["model_version_status"].size() < 2; ++i)
+  // A generous deadline, polled: a loaded machine may take a while to load the new version.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline && get("/v1/models/rides").body["model_version_status"].size() < 2)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   Reply s = get("/v1/models/rides");
   ASSERT_EQ(s.body["model_version_status"].size(), 2u) << s.body;

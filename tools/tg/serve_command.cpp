@@ -14,6 +14,8 @@ namespace tg::cli {
 Command add_serve_command(CLI::App& app) {
   auto o = std::make_shared<serving::ServerOptions>();
   auto max_body_mb = std::make_shared<int>(16);
+  auto max_model_memory_mb = std::make_shared<int64_t>(2048);
+  auto request_timeout_s = std::make_shared<double>(10);
   auto* c = app.add_subcommand("serve", "Serve an exported model over REST (TensorFlow Serving's API)");
   c->add_option("--model_dir,--export_dir", o->export_dir, "the export directory (holding numbered versions)")
       ->required()->check(CLI::ExistingDirectory);
@@ -23,11 +25,20 @@ Command add_serve_command(CLI::App& app) {
   c->add_option("--max_batch_rows", o->max_batch_rows, "rows a request or a batch may hold")->check(CLI::PositiveNumber);
   c->add_option("--batch_timeout_us", o->batch_timeout_us, "how long a request waits for others to batch with")
       ->check(CLI::Range(0, 1000000));
-  c->add_option("--max_body_mb", *max_body_mb, "largest request body accepted")->check(CLI::PositiveNumber);
+  c->add_option("--max_body_mb", *max_body_mb, "largest request body accepted (chunked or not)")->check(CLI::PositiveNumber);
+  c->add_option("--max_model_memory_mb", *max_model_memory_mb,
+                "a version whose run on --max_batch_rows rows would need more memory is refused")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 30));
+  c->add_option("--request_timeout_s", *request_timeout_s, "time a client has to send a whole request")
+      ->check(CLI::Range(0.001, 3600.0));
+  c->add_option("--max_connections", o->max_connections, "connections open at once (one more is answered 503)")
+      ->check(CLI::PositiveNumber);
   c->add_option("--poll_ms", o->poll_ms, "how often to look for a new version")->check(CLI::PositiveNumber);
-  return [c, o, max_body_mb] {
+  return [c, o, max_body_mb, max_model_memory_mb, request_timeout_s] {
     if (!c->parsed()) return -1;
     o->max_body_bytes = static_cast<size_t>(*max_body_mb) << 20;
+    o->max_model_memory_bytes = *max_model_memory_mb << 20;
+    o->request_timeout_ms = static_cast<int>(*request_timeout_s * 1000);
     // Signals go to one thread, which stops the server; every other thread blocks them.
     sigset_t signals;
     sigemptyset(&signals);
