@@ -1,5 +1,7 @@
 #include "base/shape.h"
 
+#include <cstdint>
+
 #include "base/error.h"
 
 namespace tg {
@@ -12,8 +14,15 @@ bool Shape::is_fully_defined() const {
 
 int64_t Shape::num_elements() const {
   int64_t n = 1;
-  for (int64_t d : dims_) {
+  for (int64_t d : dims_)
     if (d < 0) return -1;
+  for (int64_t d : dims_) {
+    // Shapes also come from files and requests: a product past int64 is an error, not UB.
+    if (d != 0 && n > INT64_MAX / d) {
+      for (int64_t z : dims_)
+        if (z == 0) return 0;
+      fail("the shape ", to_string(), " has more elements than a tensor can hold");
+    }
     n *= d;
   }
   return n;

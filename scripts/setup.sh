@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(cmake ninja-build g++ ccache libdnnl-dev libgtest-dev libbenchmark-dev
           nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev libfast-float-dev
-          clang libclang-rt-14-dev protobuf-compiler libprotobuf-dev zlib1g-dev libcpp-httplib-dev libonnx-dev libboost-dev
+          clang libclang-rt-14-dev libomp-dev protobuf-compiler libprotobuf-dev zlib1g-dev libcpp-httplib-dev libonnx-dev libboost-dev
           chromium)
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -20,6 +20,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+# Compiler-cache keys use paths relative to the checkout, so any clone reuses earlier builds.
+export CCACHE_BASEDIR="$PWD"
 BUILD_DIR="${TG_BUILD_DIR:-build}"
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release ${TG_CMAKE_ARGS:-} >/dev/null
 cmake --build "$BUILD_DIR" --parallel "$(nproc)"

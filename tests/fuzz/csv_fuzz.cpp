@@ -1,25 +1,19 @@
 // libFuzzer target for the CSV reader and decoder: arbitrary bytes go through LineReader (as a
 // file) and every record through CsvSchema::decode. Any crash, hang or sanitizer report fails.
-#include <unistd.h>
-
 #include <cstdint>
-#include <cstdio>
 #include <string>
 
 #include "base/error.h"
 #include "data/csv.h"
 #include "data/line_reader.h"
+#include "fuzz_util.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static const std::string path = "/tmp/tg_csv_fuzz_" + std::to_string(getpid()) + ".csv";
   static const tg::data::CsvSchema schema({{"a", tg::DType::Float32, "0"},
                                            {"b", tg::DType::Int32},
                                            {"c", tg::DType::String, "x"},
                                            {"d", tg::DType::Float64}});
-  std::FILE* f = std::fopen(path.c_str(), "wb");
-  if (!f) return 0;
-  std::fwrite(data, 1, size, f);
-  std::fclose(f);
+  std::string path = tg::fuzz::write_scratch(".csv", data, size);
   try {
     tg::data::LineReader reader(path, 64);  // a small buffer exercises records across refills
     tg::data::Row row = schema.make_row();

@@ -59,7 +59,7 @@ std::function<Output(Graph&, const std::vector<Output>&)> derived_fn(const std::
 estimator::Column column_of(const Json& f, bool with_normalizer) {
   std::string type = f.value("type", "numeric");
   std::optional<estimator::Normalizer> norm;
-  if (with_normalizer && f.contains("mean")) norm = estimator::Normalizer{f["mean"].get<double>(), f["stddev"].get<double>()};
+  if (with_normalizer && f.contains("mean")) norm = estimator::Normalizer{f.at("mean").get<double>(), f.at("stddev").get<double>()};
   if (type == "numeric") return estimator::numeric_column(f.at("name").get<std::string>(), norm);
   if (is_derived(type)) {
     auto inputs = f.at("inputs").get<std::vector<std::string>>();
@@ -132,7 +132,7 @@ data::CsvSchema schema_of(const Json& spec, bool with_label) {
     data::ColumnSpec s{c.at("name").get<std::string>(), dtype_from_name(c.value("dtype", "float32"))};
     if (c.contains("default")) s.default_value = c["default"].get<std::string>();
     s.skip = c.value("skip", false);
-    if (!with_label && s.name == spec["label"]) continue;
+    if (!with_label && s.name == spec.at("label")) continue;
     cols.push_back(s);
   }
   return data::CsvSchema(cols);
