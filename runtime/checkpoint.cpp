@@ -1,6 +1,11 @@
 #include "runtime/checkpoint.h"
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 
@@ -73,7 +78,7 @@ void save_checkpoint(Session& session, const std::vector<Node*>& variables, cons
   write_file_atomic(path, out);
 }
 
-void restore_checkpoint(Session& session, const std::vector<Node*>& variables, const std::string& path) {
+std::vector<std::pair<std::string, Tensor>> read_checkpoint(const std::string& path) {
   std::string data = read_file(path);
   Reader r(data, path);
   TG_CHECK(r.bytes(8, "the magic") == std::string_view(kMagic, 8), "'", path,
@@ -97,6 +102,15 @@ void restore_checkpoint(Session& session, const std::vector<Node*>& variables, c
       TG_CHECK(dims.back() >= 0 && dims.back() < (int64_t{1} << 40), "checkpoint '", path,
                "': tensor '", name, "' has a bad dimension ", dims.back());
     }
+    // No tensor can hold more elements than the file has bytes: checked before the product
+    // of hostile dimensions can overflow.
+    uint64_t elements = 1, limit = data.size();
+    for (int64_t d : dims) {
+      auto u = static_cast<uint64_t>(d);
+      elements = u == 0 ? 0 : elements > limit / u ? limit + 1 : elements * u;
+    }
+    TG_CHECK(elements <= data.size(), "checkpoint '", path, "': tensor '", name, "' has dimensions ",
+             Shape(dims).to_string(), ", more elements than the file has bytes");
     Shape shape(dims);
     uint64_t nbytes = r.get<uint64_t>("a byte count");
     TG_CHECK(nbytes == static_cast<uint64_t>(shape.num_elements()) * dtype_size(dtype),
@@ -114,21 +128,41 @@ void restore_checkpoint(Session& session, const std::vector<Node*>& variables, c
   TG_CHECK(r.get<uint32_t>("the file CRC") == want, "checkpoint '", path,
            "' fails its CRC32C check (the file is corrupted)");
   TG_CHECK(r.remaining() == 0, "checkpoint '", path, "' has ", r.remaining(), " stray bytes at the end");
-  // Check everything before touching any variable: a restore is all or nothing.
-  std::vector<const Tensor*> values;
+  return loaded;
+}
+
+namespace {
+
+const Tensor* find_tensor(const std::vector<std::pair<std::string, Tensor>>& loaded, const std::string& name) {
+  for (const auto& [n, t] : loaded)
+    if (n == name) return &t;
+  return nullptr;
+}
+
+}  // namespace
+
+std::string checkpoint_mismatch(const std::vector<std::pair<std::string, Tensor>>& loaded,
+                                const std::vector<Node*>& variables) {
   for (Node* v : variables) {
-    const Tensor* found = nullptr;
-    for (const auto& [name, t] : loaded)
-      if (name == v->name) found = &t;
-    TG_CHECK(found != nullptr, "checkpoint '", path, "' has no value for variable '", v->name, "'");
+    const Tensor* found = find_tensor(loaded, v->name);
     Shape want_shape = v->attrs.get<Shape>("shape");
     DType want_dtype = v->attrs.get<DType>("dtype");
-    TG_CHECK(found->shape() == want_shape && found->dtype() == want_dtype, "checkpoint '", path,
-             "': variable '", v->name, "' is ", dtype_name(want_dtype), want_shape.to_string(),
-             " in the graph but ", dtype_name(found->dtype()), found->shape().to_string(), " in the file");
-    values.push_back(found);
+    if (!found)
+      return cat("it has no value for variable '", v->name, "' (", dtype_name(want_dtype), want_shape.to_string(),
+                 " in the graph)");
+    if (found->shape() != want_shape || found->dtype() != want_dtype)
+      return cat("variable '", v->name, "' is ", dtype_name(want_dtype), want_shape.to_string(),
+                 " in the graph but ", dtype_name(found->dtype()), found->shape().to_string(), " in the file");
   }
-  for (size_t i = 0; i < variables.size(); ++i) session.set_variable_value(variables[i]->out(), *values[i]);
+  return "";
+}
+
+void restore_checkpoint(Session& session, const std::vector<Node*>& variables, const std::string& path) {
+  auto loaded = read_checkpoint(path);
+  // Check everything before touching any variable: a restore is all or nothing.
+  std::string mismatch = checkpoint_mismatch(loaded, variables);
+  if (!mismatch.empty()) throw CheckpointMismatch(cat("checkpoint '", path, "' holds another model: ", mismatch));
+  for (Node* v : variables) session.set_variable_value(v->out(), *find_tensor(loaded, v->name));
 }
 
 CheckpointManager::CheckpointManager(std::string directory, int keep_max)
@@ -137,10 +171,51 @@ CheckpointManager::CheckpointManager(std::string directory, int keep_max)
   std::error_code ec;
   std::filesystem::create_directories(dir_, ec);
   TG_CHECK(!ec, "cannot create the model directory '", dir_, "': ", ec.message());
+  remove_strays();
+}
+
+void CheckpointManager::remove_strays() const {
+  for (const auto& e : std::filesystem::directory_iterator(dir_)) {
+    std::string n = e.path().filename().string();
+    // name.tmp.<pid>: write_file_atomic's temporary, stray once its writer is gone.
+    size_t at = n.rfind(".tmp.");
+    if (at != std::string::npos && at + 5 < n.size() &&
+        n.find_first_not_of("0123456789", at + 5) == std::string::npos) {
+      long pid = std::strtol(n.c_str() + at + 5, nullptr, 10);
+      bool gone = pid > 0 && pid != ::getpid() && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
+      if (gone) {
+        std::error_code ec;
+        std::filesystem::remove(e.path(), ec);
+        log_info("removed '", e.path().string(), "', left by a process that was stopped while writing it");
+      }
+    }
+  }
+}
+
+// A state file is written before its checkpoint: alone, it is the trace of a kill. Only the
+// writer removes them, as a reader could catch a state file just before its checkpoint.
+void CheckpointManager::remove_lone_states() const {
+  for (const auto& e : std::filesystem::directory_iterator(dir_)) {
+    std::string n = e.path().filename().string();
+    if (n.rfind("ckpt-", 0) != 0 || n.size() < 11 || n.substr(n.size() - 5) != ".json") continue;
+    if (!std::filesystem::exists(dir_ + "/" + n.substr(0, n.size() - 5) + ".tgc")) {
+      std::error_code ec;
+      std::filesystem::remove(e.path(), ec);
+    }
+  }
 }
 
 std::string CheckpointManager::path_for(int64_t step) const {
   return dir_ + "/ckpt-" + std::to_string(step) + ".tgc";
+}
+
+std::string CheckpointManager::state_path_for(int64_t step) const {
+  return dir_ + "/ckpt-" + std::to_string(step) + ".json";
+}
+
+std::string CheckpointManager::state(int64_t step) const {
+  std::string path = state_path_for(step);
+  return std::filesystem::exists(path) ? read_file(path) : std::string();
 }
 
 std::vector<int64_t> CheckpointManager::steps() const {
@@ -157,25 +232,44 @@ std::vector<int64_t> CheckpointManager::steps() const {
   return r;
 }
 
-std::string CheckpointManager::save(Session& session, const std::vector<Node*>& variables, int64_t step) {
+std::string CheckpointManager::save(Session& session, const std::vector<Node*>& variables, int64_t step,
+                                    const std::string& state) {
   std::string path = path_for(step);
+  if (!state.empty()) write_file_atomic(state_path_for(step), state);
+  else std::filesystem::remove(state_path_for(step));
   save_checkpoint(session, variables, path);
   auto all = steps();
-  for (size_t i = 0; i + static_cast<size_t>(keep_max_) < all.size(); ++i)
+  for (size_t i = 0; i + static_cast<size_t>(keep_max_) < all.size(); ++i) {
     std::filesystem::remove(path_for(all[i]));
+    std::filesystem::remove(state_path_for(all[i]));
+  }
+  remove_lone_states();
   return path;
+}
+
+void CheckpointManager::remove_all() {
+  for (int64_t s : steps()) {
+    std::filesystem::remove(path_for(s));
+    std::filesystem::remove(state_path_for(s));
+  }
 }
 
 int64_t CheckpointManager::restore_latest(Session& session, const std::vector<Node*>& variables) {
   auto all = steps();
+  std::string damage;
   for (auto it = all.rbegin(); it != all.rend(); ++it) {
     try {
       restore_checkpoint(session, variables, path_for(*it));
       return *it;
+    } catch (const CheckpointMismatch&) {
+      throw;
     } catch (const Error& e) {
       log_warn("skipping a damaged checkpoint: ", e.what());
+      if (damage.empty()) damage = e.what();
     }
   }
+  TG_CHECK(all.empty(), "'", dir_, "' holds ", all.size(), all.size() == 1 ? " checkpoint" : " checkpoints",
+           " and none loads (the newest: ", damage, ")");
   return -1;
 }
 

@@ -8,6 +8,7 @@
 #include "base/file_util.h"
 #include "graph/ops.h"
 #include "runtime/checkpoint.h"
+#include "test_dirs.h"
 
 namespace tg {
 namespace {
@@ -25,14 +26,8 @@ struct Model {
   }
 };
 
-fs::path fresh_dir(const std::string& name) {
-  fs::path d = fs::temp_directory_path() / name;
-  fs::remove_all(d);
-  return d;
-}
-
 TEST(Checkpoint, RoundTripsEveryVariable) {
-  fs::path dir = fresh_dir("tg_ckpt_roundtrip");
+  fs::path dir = test::fresh_dir("ckpt_roundtrip");
   Model a;
   Session sa(a.g);
   sa.run(ops::global_variables_initializer(a.g));
@@ -51,7 +46,7 @@ TEST(Checkpoint, RoundTripsEveryVariable) {
 // and checks the error names the problem and restore_latest falls back to step 1.
 void expect_fallback(const std::string& name, const std::function<void(std::string&)>& damage,
                      const std::string& expected_error) {
-  fs::path dir = fresh_dir(name);
+  fs::path dir = test::fresh_dir(name);
   Model a;
   Session s(a.g);
   s.run(ops::global_variables_initializer(a.g));
@@ -75,23 +70,23 @@ void expect_fallback(const std::string& name, const std::function<void(std::stri
 }
 
 TEST(Checkpoint, FlippedByteInDataIsDetected) {
-  expect_fallback("tg_ckpt_flip", [](std::string& b) { b[b.size() / 2] ^= 0x10; }, "CRC32C");
+  expect_fallback("ckpt_flip", [](std::string& b) { b[b.size() / 2] ^= 0x10; }, "CRC32C");
 }
 
 TEST(Checkpoint, FlippedByteInTheFooterIsDetected) {
-  expect_fallback("tg_ckpt_flip_end", [](std::string& b) { b[b.size() - 1] ^= 0x01; }, "CRC32C");
+  expect_fallback("ckpt_flip_end", [](std::string& b) { b[b.size() - 1] ^= 0x01; }, "CRC32C");
 }
 
 TEST(Checkpoint, TruncationIsDetected) {
-  expect_fallback("tg_ckpt_trunc", [](std::string& b) { b.resize(b.size() - 9); }, "truncated");
+  expect_fallback("ckpt_trunc", [](std::string& b) { b.resize(b.size() - 9); }, "truncated");
 }
 
 TEST(Checkpoint, GarbageIsNotACheckpoint) {
-  expect_fallback("tg_ckpt_garbage", [](std::string& b) { b = "hello, world"; }, "not a tensorgraph checkpoint");
+  expect_fallback("ckpt_garbage", [](std::string& b) { b = "hello, world"; }, "not a tensorgraph checkpoint");
 }
 
 TEST(Checkpoint, KeepsTheNewestAndChecksShapes) {
-  fs::path dir = fresh_dir("tg_ckpt_keep");
+  fs::path dir = test::fresh_dir("ckpt_keep");
   Model a;
   Session s(a.g);
   s.run(ops::global_variables_initializer(a.g));
@@ -108,6 +103,44 @@ TEST(Checkpoint, KeepsTheNewestAndChecksShapes) {
     EXPECT_NE(std::string(e.what()).find("variable 'w' is float32[2, 2] in the graph but float32[3, 2]"),
               std::string::npos) << e.what();
   }
+}
+
+// A checkpoint of another model (a variable of another shape, or none at all) is an error of
+// its own, never skipped for an older checkpoint as a damaged file is; and when every
+// checkpoint is damaged, restoring fails rather than reporting an empty directory.
+TEST(Checkpoint, AnotherModelOrOnlyDamagedFilesAreErrors) {
+  fs::path dir = test::fresh_dir("ckpt_other_model");
+  Model a;
+  Session s(a.g);
+  s.run(ops::global_variables_initializer(a.g));
+  CheckpointManager m(dir.string());
+  m.save(s, a.vars, 1);
+  m.save(s, a.vars, 2, "{\"note\": 2}");
+  EXPECT_EQ(m.state(2), "{\"note\": 2}");
+  EXPECT_EQ(m.state(1), "");
+  Graph other;
+  Output w = ops::variable(other, {2, 2}, DType::Float32, ops::Initializer::zeros(), "w");
+  Output extra = ops::variable(other, {4}, DType::Float32, ops::Initializer::zeros(), "extra");
+  Session so(other);
+  EXPECT_THROW(m.restore_latest(so, {w.node}), CheckpointMismatch);
+  try {
+    m.restore_latest(so, {extra.node});
+    FAIL();
+  } catch (const CheckpointMismatch& e) {
+    EXPECT_NE(std::string(e.what()).find("ckpt-2.tgc' holds another model: it has no value for variable 'extra'"),
+              std::string::npos) << e.what();
+  }
+  for (int64_t step : {1, 2}) write_file_atomic(m.path_for(step), "hello, world");
+  try {
+    m.restore_latest(s, a.vars);
+    FAIL() << "two damaged checkpoints read as none";
+  } catch (const CheckpointMismatch&) {
+    FAIL() << "damage taken for another model";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("holds 2 checkpoints and none loads"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(m.steps(), (std::vector<int64_t>{1, 2}));
+  EXPECT_EQ(CheckpointManager(test::fresh_dir("ckpt_empty").string()).restore_latest(s, a.vars), -1);
 }
 
 }  // namespace
