@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <cstdio>
 #include <deque>
 #include <exception>
 #include <mutex>
@@ -64,6 +65,15 @@ CsvDataset::CsvDataset(DatasetOptions options, CsvSchema schema)
     for (auto& name : read_header(files_[0])) cols.push_back({name, DType::Float32});
     schema_ = CsvSchema(std::move(cols));
   }
+  // What fixes the order of the records, hashed (FNV-1a) so that positions stay small.
+  std::string what = cat(options_.header, ' ', options_.seed, ' ', options_.shuffle_files, ' ', options_.shuffle_buffer,
+                         ' ', options_.cycle_length, ' ', options_.block_length);
+  for (const auto& f : files_) what += '\n' + f;
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : what) h = (h ^ c) * 1099511628211ull;
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  key_ = cat("csv:", files_.size(), ":", hex);
 }
 
 CsvDataset& CsvDataset::map(std::function<void(Row&)> fn) {
@@ -76,8 +86,8 @@ CsvDataset& CsvDataset::filter(std::function<bool(const Row&)> fn) {
   return *this;
 }
 
-std::unique_ptr<BatchIterator> CsvDataset::iterate() const {
-  return std::make_unique<BatchIterator>(*this);
+std::unique_ptr<BatchIterator> CsvDataset::iterate(const Position& from) const {
+  return std::make_unique<BatchIterator>(*this, from);
 }
 
 namespace {
@@ -85,10 +95,21 @@ namespace {
 // Produces batches on whichever thread calls next_batch(); owns copies of everything it reads.
 class Producer {
  public:
-  explicit Producer(const CsvDataset& ds)
+  Producer(const CsvDataset& ds, const Position& from)
       : opt_(ds.options()), schema_(ds.schema()), files_(ds.files()), maps_(ds.maps()),
-        filters_(ds.filters()), row_(schema_.make_row()) {
+        filters_(ds.filters()), row_(schema_.make_row()), key_(ds.position_key()) {
+    TG_CHECK(from.key.empty() || from.key == key_, "a position of other data (", from.key,
+             ") cannot continue a pass over ", key_);
+    epoch_ = from.key.empty() ? 0 : from.epoch;
+    done_ = opt_.epochs > 0 && epoch_ >= opt_.epochs;
+    if (done_) return;
     start_epoch();
+    // The epoch's order depends only on the seed and the epoch: taking the records again
+    // (without decoding them) puts the readers and the shuffle buffer where they were.
+    std::string_view text;
+    size_t file;
+    int64_t line;
+    while (records_ < from.records && next_record(text, file, line)) ++records_;
   }
 
   std::optional<Batch> next_batch();
@@ -123,6 +144,8 @@ class Producer {
   Row row_;
   std::string scratch_;
   int64_t epoch_ = 0;
+  int64_t records_ = 0;  // taken from the files in this epoch
+  std::string key_;
   bool done_ = false;
   EpochStats stats_;
   std::vector<size_t> order_;
@@ -245,9 +268,10 @@ void Producer::finish_epoch() {
   if (stats_.bad_rows || stats_.filtered) log_info(line);
   else log_debug(line);
   if (opt_.on_epoch_end) opt_.on_epoch_end(stats_);
-  TG_CHECK(opt_.epochs > 0 || stats_.rows > 0 || stats_.bad_rows > 0 || stats_.filtered > 0,
+  TG_CHECK(opt_.epochs > 0 || records_ > 0,
            "the input files hold no rows, and epochs = -1 would wait for them forever");
   ++epoch_;
+  records_ = 0;
   if (opt_.epochs > 0 && epoch_ >= opt_.epochs) done_ = true;
   else start_epoch();
 }
@@ -288,6 +312,7 @@ std::optional<Batch> Producer::next_batch() {
         epoch_over = true;
         break;
       }
+      ++records_;
       std::string err = schema_.decode(text, row_, scratch_);
       if (!err.empty()) {
         TG_CHECK(opt_.bad_rows == BadRows::Skip, files_[file], ":", line, ": ", err);
@@ -309,6 +334,7 @@ std::optional<Batch> Producer::next_batch() {
     if (n < opt_.batch_size)
       for (auto& t : b.columns) t = t.with_shape({n});
     b.rows = n;
+    b.position = {key_, epoch_, records_, ""};
     return b;
   }
   return std::nullopt;
@@ -326,7 +352,7 @@ struct BatchIterator::State {
   bool stop = false;
   std::thread thread;
 
-  explicit State(const CsvDataset& ds) : producer(ds), prefetch(ds.options().prefetch) {}
+  State(const CsvDataset& ds, const Position& from) : producer(ds, from), prefetch(ds.options().prefetch) {}
 
   void run() {
     while (true) {
@@ -350,7 +376,8 @@ struct BatchIterator::State {
   }
 };
 
-BatchIterator::BatchIterator(const CsvDataset& ds) : state_(std::make_unique<State>(ds)) {
+BatchIterator::BatchIterator(const CsvDataset& ds, const Position& from)
+    : state_(std::make_unique<State>(ds, from)) {
   if (state_->prefetch > 0) state_->thread = std::thread([s = state_.get()] { s->run(); });
 }
 

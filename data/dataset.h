@@ -44,12 +44,24 @@ struct DatasetOptions {
   std::function<void(const EpochStats&)> on_epoch_end;  // also logged at INFO
 };
 
+// Where a pass over the data stands after a batch, so that another process can continue it:
+// the epoch, the records taken from the sources in that epoch (bad and filtered ones included)
+// and `key`, what fixes the order of the records (files, seed, shuffling). Each epoch's order
+// is a function of the seed and the epoch, so skipping the records replays the rest exactly.
+struct Position {
+  std::string key;      // "" = a pass that cannot be continued
+  int64_t epoch = 0;
+  int64_t records = 0;
+  std::string rng;      // a generator's state at the epoch's start, for sources that need it
+};
+
 // A batch: one tensor of shape [rows] per (non-skipped) column, in schema order.
 struct Batch {
   std::vector<std::string> names;
   std::vector<Tensor> columns;
   int64_t rows = 0;
   int64_t epoch = 0;
+  Position position;    // after this batch
   const Tensor& operator[](const std::string& name) const;
 };
 
@@ -74,8 +86,12 @@ class CsvDataset {
   const std::vector<std::function<void(Row&)>>& maps() const { return maps_; }
   const std::vector<std::function<bool(const Row&)>>& filters() const { return filters_; }
   const DatasetOptions& options() const { return options_; }
-  // Starts reading; each iterator is an independent pass over the epochs.
-  std::unique_ptr<BatchIterator> iterate() const;
+  // Starts reading; each iterator is an independent pass over the epochs. From a position a
+  // batch of an earlier pass carried (same key), it continues that pass after the batch.
+  std::unique_ptr<BatchIterator> iterate(const Position& from = {}) const;
+  // The key of this dataset's positions: the files, the seed and the shuffling options (not
+  // the epochs or the batch size, which may change when a run is continued).
+  const std::string& position_key() const { return key_; }
 
  private:
   DatasetOptions options_;
@@ -83,6 +99,7 @@ class CsvDataset {
   std::vector<std::string> files_;
   std::vector<std::function<void(Row&)>> maps_;
   std::vector<std::function<bool(const Row&)>> filters_;
+  std::string key_;
 };
 
 // Reads the header line of a CSV file into column names.
@@ -90,7 +107,7 @@ std::vector<std::string> read_header(const std::string& path);
 
 class BatchIterator {
  public:
-  explicit BatchIterator(const CsvDataset& ds);
+  explicit BatchIterator(const CsvDataset& ds, const Position& from = {});
   ~BatchIterator();
   BatchIterator(const BatchIterator&) = delete;
   BatchIterator& operator=(const BatchIterator&) = delete;

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <numeric>
 #include <random>
+#include <sstream>
 
 namespace tg::estimator {
 
@@ -14,12 +15,24 @@ const Tensor& MemoryData::operator[](const std::string& name) const {
 
 namespace {
 
+// The iterator starts at the first next() (or resume), so that a resumed stream never reads
+// ahead from the beginning for nothing.
 class DatasetStream : public BatchStream {
  public:
-  explicit DatasetStream(const data::CsvDataset& ds) : it_(ds.iterate()) {}
-  std::optional<data::Batch> next() override { return it_->next(); }
+  explicit DatasetStream(std::shared_ptr<const data::CsvDataset> ds)
+      : ds_(std::move(ds)) {}
+  std::optional<data::Batch> next() override {
+    if (!it_) it_ = ds_->iterate();
+    return it_->next();
+  }
+  bool resume(const data::Position& p) override {
+    if (it_ || p.key != ds_->position_key()) return false;
+    it_ = ds_->iterate(p);
+    return true;
+  }
 
  private:
+  std::shared_ptr<const data::CsvDataset> ds_;
   std::unique_ptr<data::BatchIterator> it_;
 };
 
@@ -27,11 +40,29 @@ class MemoryStream : public BatchStream {
  public:
   MemoryStream(std::shared_ptr<const MemoryData> d, int64_t batch, int64_t epochs, bool shuffle, uint64_t seed)
       : d_(std::move(d)), batch_(batch), epochs_(epochs), shuffle_(shuffle), rng_(seed) {
+    // The rows' order depends on the data's size and names, the shuffling and the seed.
+    key_ = cat("memory:", d_->rows(), ":", shuffle_, ":", seed);
+    for (const auto& n : d_->names) key_ += ":" + n;
     order_.resize(static_cast<size_t>(d_->rows()));
     start_epoch();
   }
 
+  bool resume(const data::Position& p) override {
+    if (p.key != key_ || started_) return false;
+    epoch_ = p.epoch;
+    if (shuffle_) {
+      std::istringstream in(p.rng);
+      in >> rng_;
+      TG_CHECK(!in.fail(), "memory_input: a damaged generator state in the position to resume");
+    }
+    start_epoch();
+    pos_ = std::min(order_.size(), static_cast<size_t>(std::max<int64_t>(0, p.records)));
+    return true;
+  }
+
   std::optional<data::Batch> next() override {
+    started_ = true;
+    if (epochs_ >= 0 && epoch_ >= epochs_) return std::nullopt;
     if (pos_ >= order_.size()) {
       ++epoch_;
       if (order_.empty() || (epochs_ >= 0 && epoch_ >= epochs_)) return std::nullopt;
@@ -59,13 +90,19 @@ class MemoryStream : public BatchStream {
       b.columns.push_back(std::move(t));
     }
     pos_ += static_cast<size_t>(n);
+    b.position = {key_, epoch_, static_cast<int64_t>(pos_), epoch_rng_};
     return b;
   }
 
  private:
   void start_epoch() {
     std::iota(order_.begin(), order_.end(), size_t{0});
-    if (shuffle_) std::shuffle(order_.begin(), order_.end(), rng_);
+    if (shuffle_) {
+      std::ostringstream state;  // what a resumed stream needs to shuffle this epoch again
+      state << rng_;
+      epoch_rng_ = state.str();
+      std::shuffle(order_.begin(), order_.end(), rng_);
+    }
     pos_ = 0;
   }
   std::shared_ptr<const MemoryData> d_;
@@ -75,13 +112,15 @@ class MemoryStream : public BatchStream {
   std::vector<size_t> order_;
   size_t pos_ = 0;
   int64_t epoch_ = 0;
+  std::string key_, epoch_rng_;
+  bool started_ = false;
 };
 
 }  // namespace
 
 InputFn csv_input(data::CsvDataset dataset) {
   auto ds = std::make_shared<data::CsvDataset>(std::move(dataset));
-  return [ds] { return std::unique_ptr<BatchStream>(new DatasetStream(*ds)); };
+  return [ds] { return std::unique_ptr<BatchStream>(new DatasetStream(ds)); };
 }
 
 InputFn memory_input(MemoryData data, int64_t batch_size, int64_t epochs, bool shuffle, uint64_t seed) {

@@ -16,6 +16,14 @@ class BatchStream {
  public:
   virtual ~BatchStream() = default;
   virtual std::optional<data::Batch> next() = 0;
+  // Before the first next(): continues the pass that a batch's position (Batch::position) was
+  // taken from, so that a restarted training run sees the rest of its data in the same order.
+  // Returns false, leaving the stream at its start, for a position of other data or a stream
+  // that cannot continue one.
+  virtual bool resume(const data::Position& position) {
+    (void)position;
+    return false;
+  }
 };
 
 using InputFn = std::function<std::unique_ptr<BatchStream>()>;
