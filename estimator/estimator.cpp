@@ -2,7 +2,9 @@
 
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 
 #include "base/log.h"
@@ -13,6 +15,33 @@
 namespace tg::estimator {
 
 using Clock = std::chrono::steady_clock;
+using Json = nlohmann::json;
+
+ModelDirError::ModelDirError(const std::string& model_dir, const std::string& problem)
+    : Error(cat("model_dir '", model_dir, "' holds a model this one cannot continue: ", problem,
+                ". Train into another model_dir, or set RunConfig::overwrite to replace it")),
+      problem_(problem) {}
+
+namespace {
+
+// RunConfig::overwrite: deletes what an earlier model left in model_dir, and nothing else.
+void clear_model_dir(const std::string& dir) {
+  namespace fs = std::filesystem;
+  if (!fs::is_directory(dir)) return;
+  CheckpointManager(dir).remove_all();
+  for (const auto& e : fs::directory_iterator(dir)) {
+    std::string n = e.path().filename().string();
+    if (e.is_directory() && (n == "best" || n == "train" || n == "eval" || n.rfind("eval_", 0) == 0))
+      fs::remove_all(e.path());
+  }
+  log_info("overwrite: removed the checkpoints, best model and event files of '", dir, "'");
+}
+
+Json position_json(const data::Position& p) {
+  return {{"key", p.key}, {"epoch", p.epoch}, {"records", p.records}, {"rng", p.rng}};
+}
+
+}  // namespace
 
 struct Estimator::Impl {
   ModelSpec spec;
@@ -27,6 +56,33 @@ struct Estimator::Impl {
   Clock::time_point log_window = Clock::now();
   int64_t log_examples = 0;
   int64_t step = 0;
+  int64_t restored_step = -1;
+  std::optional<data::Position> position;   // the training input's, after the last batch trained on
+  std::optional<data::Position> resume_at;  // the restored checkpoint's, for the next training pass
+  std::string progress;                     // saved with the restored checkpoint
+
+  // The state file beside the restored checkpoint: the input position and the progress. A
+  // damaged one costs the position, not the run.
+  void read_state(int64_t restored) {
+    std::string text = checkpoints->state(restored);
+    if (text.empty()) return;
+    try {
+      Json st = Json::parse(text);
+      if (st.contains("input")) {
+        const Json& in = st["input"];
+        resume_at = data::Position{in.at("key").get<std::string>(), in.at("epoch").get<int64_t>(),
+                                   in.at("records").get<int64_t>(), in.value("rng", std::string())};
+        position = resume_at;
+      }
+      if (st.contains("progress")) progress = st["progress"].dump();
+    } catch (const Json::exception& e) {
+      log_warn("ignoring the damaged state file '", checkpoints->state_path_for(restored), "' (", e.what(),
+               "): the training input starts at its beginning");
+      resume_at.reset();
+      position.reset();
+      progress.clear();
+    }
+  }
 
   void build() {
     if (session) return;
@@ -40,17 +96,30 @@ struct Estimator::Impl {
     session = std::make_unique<Session>(*graph, o);
     int64_t restored = -1;
     if (!config.model_dir.empty()) {
+      if (config.overwrite) clear_model_dir(config.model_dir);
       checkpoints.emplace(config.model_dir, config.keep_checkpoint_max);
-      restored = checkpoints->restore_latest(*session, graph->variables());
+      try {
+        restored = checkpoints->restore_latest(*session, graph->variables());
+      } catch (const Error& e) {  // another model's checkpoints, or none that loads: keep them
+        session.reset();
+        graph.reset();
+        checkpoints.reset();
+        throw ModelDirError(config.model_dir, e.what());
+      }
     }
     if (restored >= 0) {
       log_info("restored the model from ", checkpoints->path_for(restored));
+      read_state(restored);
     } else {
       session->run(model.init);
     }
+    restored_step = restored;
     step = session->variable_value(graph->global_step()).to_vector<int64_t>()[0];
     if (!config.model_dir.empty() && config.summaries) {
       train_summaries = std::make_unique<SummaryWriter>(config.model_dir + "/train");
+      // Events a stopped process wrote after its last checkpoint are orphans: TensorBoard
+      // drops them when it reads this, and shows the steps trained again instead.
+      if (restored >= 0) train_summaries->session_start(restored + 1);
       train_summaries->graph(*graph);
     }
   }
@@ -69,7 +138,10 @@ struct Estimator::Impl {
   SummaryWriter* eval_writer(const std::string& name) {
     if (config.model_dir.empty() || !config.summaries) return nullptr;
     auto& w = eval_summaries[name];
-    if (!w) w = std::make_unique<SummaryWriter>(config.model_dir + (name.empty() ? "/eval" : "/eval_" + name));
+    if (!w) {
+      w = std::make_unique<SummaryWriter>(config.model_dir + (name.empty() ? "/eval" : "/eval_" + name));
+      if (restored_step >= 0) w->session_start(restored_step + 1);
+    }
     return w.get();
   }
 
@@ -137,6 +209,8 @@ double Estimator::train_batch(const data::Batch& batch) {
   auto out = m.session->run(m.feeds(batch, true, true), {m.model.head.loss}, {m.model.train});
   double loss = out[0].scalar_as_double();
   ++m.step;
+  if (batch.position.key.empty()) m.position.reset();
+  else m.position = batch.position;
   TG_CHECK(std::isfinite(loss), "the loss became ", loss, " at step ", m.step,
            ": training diverged (try a lower learning rate, or normalize the inputs)");
   m.log_examples += batch.rows;
@@ -155,14 +229,37 @@ double Estimator::train_batch(const data::Batch& batch) {
   return loss;
 }
 
-void Estimator::save_checkpoint() {
+void Estimator::save_checkpoint(const std::string& progress) {
   Impl& m = *impl_;
   m.build();
   if (!m.checkpoints) return;
-  std::string path = m.checkpoints->save(*m.session, m.graph->variables(), m.step);
+  Json state{{"step", m.step}};
+  if (m.position) state["input"] = position_json(*m.position);
+  if (!progress.empty()) state["progress"] = Json::parse(progress);
+  std::string path = m.checkpoints->save(*m.session, m.graph->variables(), m.step, state.dump());
   m.last_save = Clock::now();
   m.write_histograms();
   log_info("saved checkpoint ", path);
+}
+
+const std::string& Estimator::restored_progress() {
+  impl_->build();
+  return impl_->progress;
+}
+
+std::unique_ptr<BatchStream> Estimator::training_input(const InputFn& input) {
+  Impl& m = *impl_;
+  m.build();
+  auto stream = input();
+  if (m.resume_at) {
+    const data::Position& p = *m.resume_at;
+    if (stream->resume(p))
+      log_info("the training input continues in epoch ", p.epoch + 1, " after ", p.records, " records");
+    else
+      log_warn("the training input is not the data the checkpoint's run read: it starts at its beginning");
+    m.resume_at.reset();
+  }
+  return stream;
 }
 
 void Estimator::restore(const std::string& path) {
@@ -179,7 +276,7 @@ void Estimator::train(const InputFn& input, int64_t steps, int64_t max_steps) {
     log_info("global step ", m.step, " has reached max_steps ", max_steps, ": nothing to train");
     return;
   }
-  auto stream = input();
+  auto stream = training_input(input);
   int64_t done = 0, saved_at = m.step;
   m.log_window = Clock::now();
   m.log_examples = 0;

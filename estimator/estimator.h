@@ -1,6 +1,11 @@
 // Estimators, after tf.estimator: a model (linear, DNN, or both: wide and deep) with a head,
 // trained, evaluated and asked for predictions from input functions, with its variables
 // checkpointed in a model directory and restored from there when it is built again.
+//
+// Beyond tf.estimator, a checkpoint also records where the training input stood (epoch and
+// records taken, see data::Position), so that a restarted run trains on the same data in total
+// as an uninterrupted one, and a model directory holding another model is an error, never a
+// reason to start afresh over it.
 #pragma once
 
 #include <memory>
@@ -44,6 +49,22 @@ struct RunConfig {
   // With a model_dir: TensorBoard event files in model_dir/train (loss, learning rate,
   // examples per second, weight histograms, the graph) and model_dir/eval (every metric).
   bool summaries = true;
+  // Start afresh: delete model_dir's checkpoints, best model and event files when the model is
+  // built. Without it, checkpoints that do not fit the model (or none of which loads) are an
+  // error (ModelDirError), and matching ones are resumed.
+  bool overwrite = false;
+};
+
+// model_dir holds checkpoints that cannot be restored into this model: another model's (a
+// variable it lacks, or of another shape or dtype) or none that loads. Nothing there was
+// changed. what() names the problem and the ways out; problem() is the problem alone.
+class ModelDirError : public Error {
+ public:
+  ModelDirError(const std::string& model_dir, const std::string& problem);
+  const std::string& problem() const { return problem_; }
+
+ private:
+  std::string problem_;
 };
 
 struct Prediction {
@@ -73,8 +94,15 @@ class Estimator {
   // infinite, naming the step.
   double train_batch(const data::Batch& batch);
   int64_t global_step();
-  // Saves a checkpoint of every variable (global step and optimizer slots included).
-  void save_checkpoint();
+  // Saves a checkpoint of every variable (global step and optimizer slots included) and, beside
+  // it (ckpt-<step>.json), the training input's position after the last batch trained on and
+  // `progress`: JSON that train_and_evaluate uses to continue (its evaluations and best).
+  void save_checkpoint(const std::string& progress = "");
+  // The progress saved with the checkpoint restored when the model was built ("" if none).
+  const std::string& restored_progress();
+  // A pass over the training input. The first one after a restore continues where the
+  // checkpoint's pass stood (when the input is the same data); later ones start afresh.
+  std::unique_ptr<BatchStream> training_input(const InputFn& input);
   // Restores the weights of a checkpoint file into the live session.
   void restore(const std::string& checkpoint_path);
 

@@ -37,6 +37,10 @@ SummaryWriter::SummaryWriter(const std::string& directory) {
   ::gethostname(host, sizeof host - 1);
   path_ = directory + "/events.out.tfevents." +
           std::to_string(static_cast<int64_t>(now_seconds())) + "." + host + "." + std::to_string(::getpid());
+  // A model rebuilt within the same second (a run continued in-process) gets a file of its
+  // own, named to sort after the earlier one, as TensorBoard reads them in name order.
+  for (int n = 1; std::filesystem::exists(path_); ++n)
+    if (!std::filesystem::exists(path_ + "." + std::to_string(n))) path_ += "." + std::to_string(n);
   file_ = std::fopen(path_.c_str(), "wb");
   TG_CHECK(file_ != nullptr, "cannot write '", path_, "': ", std::strerror(errno));
   tensorboard::Event e = new_event(0);
@@ -113,6 +117,13 @@ void SummaryWriter::graph(const Graph& g) {
   tensorboard::Event e = new_event(0);
   e.set_graph_def(def.SerializeAsString());
   write_event(e.SerializeAsString());
+}
+
+void SummaryWriter::session_start(int64_t step) {
+  tensorboard::Event e = new_event(step);
+  e.mutable_session_log()->set_status(tensorboard::SessionLog::START);
+  write_event(e.SerializeAsString());
+  flush();
 }
 
 void SummaryWriter::flush() { std::fflush(file_); }

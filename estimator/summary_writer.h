@@ -24,6 +24,8 @@ class SummaryWriter {
   void histogram(const std::string& tag, const Tensor& values, int64_t step);
   // The graph, for TensorBoard's graph view.
   void graph(const Graph& g);
+  // A restart at `step`: TensorBoard drops events of earlier files at this step and later.
+  void session_start(int64_t step);
   void flush();
   const std::string& path() const { return path_; }
 

@@ -1,6 +1,11 @@
 // train_and_evaluate, after tf.estimator's: train, evaluate on validation data every so many
 // steps with the live weights (no graph rebuild, no checkpoint reload), keep the checkpoint of
 // the best evaluation, and stop early when the chosen metric stops improving.
+//
+// With a model_dir, a run started again (after a kill, or once finished) continues the one
+// there: from the latest checkpoint, with the training input where it stood, the evaluations
+// so far, the patience count, and the best evaluation of model_dir/best to beat. A finished
+// run started again trains and evaluates nothing and hands back its result.
 #pragma once
 
 #include <functional>
@@ -16,6 +21,8 @@ struct TrainSpec {
   int64_t max_steps = -1;  // -1: until the input ends
   // Called after every training step with the global step, the loss and the batch (progress).
   std::function<void(int64_t step, double loss, const data::Batch& batch)> on_step;
+  // > 0: the result's loss curve holds the mean training loss of every window of this many steps.
+  int64_t loss_window = 0;
 };
 
 struct EvalSpec {
@@ -31,11 +38,12 @@ struct EvalSpec {
 struct Evaluation {
   int64_t step;
   EvalResult result;
-  double seconds = 0;  // since train_and_evaluate started
+  double seconds = 0;  // of training and evaluation so far, the runs continued included
 };
 
 struct TrainAndEvaluateResult {
-  std::vector<Evaluation> history;
+  std::vector<Evaluation> history;  // every evaluation, those of the runs continued included
+  std::vector<std::pair<int64_t, double>> losses;  // (step, mean loss), see TrainSpec::loss_window
   Evaluation best;
   std::string best_checkpoint;  // "" without a model_dir
   bool stopped_early = false;

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "estimator/estimator.h"
+#include "test_dirs.h"
 
 namespace tg::estimator {
 namespace {
@@ -131,8 +132,7 @@ TEST(Estimator, WideAndDeepTrains) {
 }
 
 TEST(Estimator, ResumesFromItsModelDirectory) {
-  fs::path dir = fs::temp_directory_path() / "tg_estimator_resume";
-  fs::remove_all(dir);
+  fs::path dir = test::fresh_dir("estimator_resume");
   MemoryData d = linear_data(640, 10);
   RunConfig cfg;
   cfg.model_dir = dir.string();

@@ -1,18 +1,22 @@
-// A training process for the kill-and-resume test: trains a DNNRegressor on a taxi CSV with
-// checkpoints in model_dir up to max_steps (resuming from the latest checkpoint when one
-// exists), then writes the global step and the RMSE on the same file as JSON.
-//   resumable_trainer MODEL_DIR DATA_CSV MAX_STEPS RESULT_JSON
+// A training process for the kill-and-resume test: train_and_evaluate of a DNNRegressor on a
+// taxi CSV for EPOCHS epochs, checkpointed every 50 steps in MODEL_DIR and evaluated on the same
+// file every 100 (continuing the run there when one exists), sleeping STEP_DELAY_MS after each
+// step so that a run lasts at least that long per step whatever the machine. Writes the global
+// step, the best model's RMSE, its step and the number of evaluations as JSON.
+//   resumable_trainer MODEL_DIR DATA_CSV EPOCHS RESULT_JSON STEP_DELAY_MS
+#include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <thread>
 
-#include "estimator/estimator.h"
+#include "estimator/train_and_evaluate.h"
 
 using namespace tg;
 using namespace tg::estimator;
 
 int main(int argc, char** argv) {
-  if (argc != 5) {
-    std::fprintf(stderr, "usage: resumable_trainer MODEL_DIR DATA_CSV MAX_STEPS RESULT_JSON\n");
+  if (argc != 6) {
+    std::fprintf(stderr, "usage: resumable_trainer MODEL_DIR DATA_CSV EPOCHS RESULT_JSON STEP_DELAY_MS\n");
     return 2;
   }
   try {
@@ -25,6 +29,7 @@ int main(int argc, char** argv) {
       o.batch_size = 128;
       o.epochs = epochs;
       o.shuffle_buffer = shuffle ? 5000 : 0;
+      o.seed = 7;
       o.on_epoch_end = [](const data::EpochStats&) {};
       return csv_input(data::CsvDataset(o, data::CsvSchema(cols)));
     };
@@ -40,12 +45,16 @@ int main(int argc, char** argv) {
     s.label_column = "fare_amount";
     RunConfig cfg;
     cfg.model_dir = argv[1];
-    cfg.save_checkpoints_steps = 200;
+    cfg.save_checkpoints_steps = 50;
     cfg.log_step_count_steps = 0;
     Estimator est(s, cfg);
-    est.train(input(-1, true), -1, std::stoll(argv[3]));
-    EvalResult r = est.evaluate(input(1, false));
-    std::ofstream(argv[4]) << "{\"global_step\": " << est.global_step() << ", \"rmse\": " << r["rmse"] << "}\n";
+    auto delay = std::chrono::milliseconds(std::stoll(argv[5]));
+    TrainSpec train{input(std::stoll(argv[3]), true), -1,
+                    [&](int64_t, double, const data::Batch&) { std::this_thread::sleep_for(delay); }};
+    EvalSpec eval{input(1, false), -1, 100, 0, "rmse", false, 0};
+    auto r = train_and_evaluate(est, train, eval);
+    std::ofstream(argv[4]) << "{\"global_step\": " << est.global_step() << ", \"best_rmse\": " << r.best.result["rmse"]
+                           << ", \"best_step\": " << r.best.step << ", \"evaluations\": " << r.history.size() << "}\n";
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return 1;

@@ -9,6 +9,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "test_dirs.h"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -16,8 +18,7 @@ namespace fs = std::filesystem;
 TEST(TaxiQuality, DnnRegressorMeetsTheBarOnTheRealFiles) {
   std::string data = TG_SHARED_DATA_DIR "/taxi";
   if (!fs::exists(data + "/taxi-train.csv")) GTEST_SKIP() << "no shared taxi data beside the project";
-  fs::path work = fs::temp_directory_path() / "tg_taxi_quality";
-  fs::remove_all(work);
+  fs::path work = tg::test::fresh_dir("taxi_quality");
   std::string json = (work / "results.json").string();
   std::string cmd = std::string(TG_SAMPLE_TAXI) + " --train " + data + "/taxi-train.csv --valid " + data +
                     "/taxi-valid.csv --test " + data + "/taxi-test.csv --work_dir " + work.string() + " --json " + json;
@@ -38,8 +39,7 @@ TEST(TaxiQuality, DnnRegressorMeetsTheBarOnTheRealFiles) {
 TEST(TaxiQuality, TgTrainWithEngineeredFeaturesMeetsTheBar) {
   std::string data = TG_SHARED_DATA_DIR "/taxi";
   if (!fs::exists(data + "/taxi-train.csv")) GTEST_SKIP() << "no shared taxi data beside the project";
-  fs::path out = fs::temp_directory_path() / "tg_taxi_quality_cli";
-  fs::remove_all(out);
+  fs::path out = tg::test::fresh_dir("taxi_quality_cli");
   std::string cmd = std::string(TG_BINARY) + " train --train_data_paths " + data + "/taxi-train.csv --eval_data_paths " +
                     data + "/taxi-valid.csv --output_dir " + out.string() + " --spec " + TG_SOURCE_DIR +
                     "/samples/specs/taxi_engineered.json --optimizer adam --learning_rate 0.001 --batch_size 128"
