@@ -18,7 +18,7 @@ Json read_json_file(const std::string& path) {
 
 void write_json_file(const std::string& path, const Json& j) { write_file_atomic(path, j.dump(2)); }
 
-Estimator make_estimator(const Json& saved, const std::string& model_dir) {
+Estimator make_estimator(const Json& saved, const std::string& model_dir, bool overwrite) {
   const Json& spec = saved.at("spec");
   const Json& m = saved.at("model");
   ModelSpec s;
@@ -45,6 +45,7 @@ Estimator make_estimator(const Json& saved, const std::string& model_dir) {
   cfg.save_checkpoints_steps = m.value("save_checkpoints_steps", 1000);
   cfg.log_step_count_steps = m.value("log_every_steps", 100);
   cfg.device = m.value("device", "");
+  cfg.overwrite = overwrite;
   return Estimator(s, cfg);
 }
 

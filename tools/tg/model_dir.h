@@ -16,8 +16,9 @@ namespace tg::cli {
 Json read_json_file(const std::string& path);
 void write_json_file(const std::string& path, const Json& j);
 
-// The estimator described by a saved tg_spec.json, over the given model directory.
-estimator::Estimator make_estimator(const Json& saved, const std::string& model_dir);
+// The estimator described by a saved tg_spec.json, over the given model directory (replacing
+// the model there with overwrite, see RunConfig::overwrite).
+estimator::Estimator make_estimator(const Json& saved, const std::string& model_dir, bool overwrite = false);
 // Batches of CSV files under a saved specification.
 estimator::InputFn csv_files(const Json& spec, const std::vector<std::string>& files, int64_t batch, int64_t epochs,
                              bool shuffle, uint64_t seed, bool with_label = true);

@@ -6,6 +6,7 @@
 
 #include "base/log.h"
 #include "estimator/train_and_evaluate.h"
+#include "runtime/checkpoint.h"
 #include "tools/tg/commands.h"
 #include "tools/tg/model_dir.h"
 #include "tools/tg/progress.h"
@@ -23,7 +24,7 @@ struct TrainFlags {
   int64_t num_epochs = -1, train_steps = -1, batch_size = 128, eval_every_steps = 1000, n_classes = 2;
   int64_t log_every_steps = 100, early_stopping_patience = 0, seed = 42;
   double learning_rate = -1, dropout = 0;
-  bool header = false;
+  bool header = false, overwrite = false;
 };
 
 std::vector<int64_t> parse_units(const std::string& s) {
@@ -56,6 +57,68 @@ void check_writable(const std::string& dir) {
   std::filesystem::remove(probe);
 }
 
+// A rerun of `tg train` continues the model in --output_dir. These settings make the model what
+// it is; a run asking for other values would train another model over it.
+const char* kModelSettings[] = {"type", "task", "n_classes", "hidden_units", "activation", "dropout",
+                                "linear_optimizer", "dnn_optimizer"};
+
+std::string shorten(const std::string& s) { return s.size() <= 120 ? s : s.substr(0, 117) + "..."; }
+
+// The first place where two JSON values differ: "model.hidden_units: [128,64,32] in the output
+// directory, [64,32] now".
+std::string first_difference(const Json& was, const Json& now, const std::string& path) {
+  if (was == now) return "";
+  if (was.is_object() && now.is_object()) {
+    for (const auto& [k, v] : was.items())
+      if (auto d = first_difference(v, now.contains(k) ? now[k] : Json(), path + "." + k); !d.empty()) return d;
+    for (const auto& [k, v] : now.items())
+      if (!was.contains(k)) return first_difference(Json(), v, path + "." + k);
+  }
+  // Into lists of features or columns; a list of numbers is shown whole.
+  auto structured = [](const Json& a) { return !a.empty() && a[0].is_structured(); };
+  if (was.is_array() && now.is_array() && was.size() == now.size() && structured(was))
+    for (size_t i = 0; i < was.size(); ++i)
+      if (auto d = first_difference(was[i], now[i], cat(path, "[", i, "]")); !d.empty()) return d;
+  auto show = [](const Json& j) { return j.is_null() ? std::string("absent") : shorten(j.dump()); };
+  return cat(path, ": ", show(was), " in the output directory, ", show(now), " now");
+}
+
+// How the model asked for differs from the one saved in the output directory ("" when it is the
+// same). Normalizer statistics are the saved model's own, not a difference.
+std::string model_difference(const Json& saved, const Json& wanted) {
+  Json was = saved.value("spec", Json::object()), now = wanted["spec"];
+  if (was.contains("features") && now.contains("features") && was["features"].size() == now["features"].size())
+    for (size_t i = 0; i < now["features"].size(); ++i)
+      if (!now["features"][i].contains("mean")) {
+        was["features"][i].erase("mean");
+        was["features"][i].erase("stddev");
+      }
+  if (auto d = first_difference(was, now, "spec"); !d.empty()) return d;
+  Json old_model = saved.value("model", Json::object());
+  for (const char* k : kModelSettings)
+    if (auto d = first_difference(old_model.value(k, Json()), wanted["model"].value(k, Json()), cat("model.", k)); !d.empty())
+      return d;
+  return "";
+}
+
+// What differs between the variables of the model asked for and the newest checkpoint's ("" when
+// nothing does, or it cannot be told).
+std::string variable_difference(const Json& wanted, const std::string& dir) {
+  try {
+    Estimator probe = make_estimator(wanted, "");
+    auto steps = CheckpointManager(dir).steps();
+    if (steps.empty()) return "";
+    return checkpoint_mismatch(read_checkpoint(CheckpointManager(dir).path_for(steps.back())), probe.graph().variables());
+  } catch (const Error&) {
+    return "";
+  }
+}
+
+[[noreturn]] void refuse(const std::string& dir, const std::string& problem) {
+  fail("the output directory '", dir, "' holds a model this run cannot continue: ", problem,
+       ". Train into a new --output_dir, or pass --overwrite to replace that model");
+}
+
 int run_train(TrainFlags& f) {
   check_writable(f.output_dir);
   Json spec = f.spec_file.empty() ? inline_spec(f.columns, f.label_column, f.features, f.header) : load_spec_file(f.spec_file);
@@ -68,7 +131,6 @@ int run_train(TrainFlags& f) {
       if (c["name"] == spec["label"] && !c.contains("dtype"))
         c["dtype"] = f.task == "multiclass" && spec.value("label_vocabulary", Json::array()).empty() ? "int64" : "float32";
   }
-  fit_normalizers(spec, csv_files(spec, f.train_paths, 4096, 1, false, 0));
 
   bool linear = f.model == "linear";
   std::string opt = f.optimizer.empty() ? (linear ? "ftrl" : "adagrad") : f.optimizer;
@@ -81,30 +143,53 @@ int run_train(TrainFlags& f) {
   model[linear ? "linear_optimizer" : "dnn_optimizer"] = opt;
   model[linear ? "linear_learning_rate" : "dnn_learning_rate"] = lr;
   Json saved{{"spec", spec}, {"model", model}};
-  write_json_file(f.output_dir + "/tg_spec.json", saved);
 
-  Estimator est = make_estimator(saved, f.output_dir);
+  // An output directory with checkpoints holds a model: continue it (with the normalizers it
+  // was trained with), refuse another one, or replace it when asked to.
+  std::string spec_path = f.output_dir + "/tg_spec.json";
+  bool has_model = !CheckpointManager(f.output_dir).steps().empty();
+  if (has_model && !f.overwrite && std::filesystem::exists(spec_path)) {
+    Json old = read_json_file(spec_path);
+    if (std::string d = model_difference(old, saved); !d.empty()) {
+      std::string v = variable_difference(saved, f.output_dir);
+      refuse(f.output_dir, v.empty() ? d : cat(d, " (in its newest checkpoint, ", v, ")"));
+    }
+    saved["spec"] = old["spec"];
+    spec = saved["spec"];
+  } else {
+    fit_normalizers(spec, csv_files(spec, f.train_paths, 4096, 1, false, 0));
+    saved["spec"] = spec;
+  }
+  if (f.overwrite)
+    for (const char* name : {"history.json", "metrics.json", "details.json"})
+      std::filesystem::remove(f.output_dir + "/" + name);
+  Estimator est = make_estimator(saved, f.output_dir, f.overwrite);
+  try {
+    est.global_step();  // restores the latest checkpoint
+  } catch (const ModelDirError& e) {
+    refuse(f.output_dir, e.problem());
+  }
+  write_json_file(spec_path, saved);
   int64_t epochs = f.num_epochs > 0 ? f.num_epochs : (f.train_steps > 0 ? -1 : 10);
   InputFn train = csv_files(spec, f.train_paths, f.batch_size, epochs, true, static_cast<uint64_t>(f.seed));
   InputFn eval = csv_files(spec, f.eval_paths, 4096, 1, false, 0);
   auto [metric, higher] = selection_metric(f.task);
-  Progress progress(est.global_step(), f.train_steps, epochs);
+  int64_t start_step = est.global_step();
+  Progress progress(start_step, f.train_steps, epochs);
   Json history{{"metric", metric}, {"train", Json::array()}, {"eval", Json::array()}};
   // The learning curve records the mean training loss of windows of steps: at least two
   // points per evaluation interval, and less noisy than single batches.
   int64_t window = std::max<int64_t>(1, std::min(f.log_every_steps, f.eval_every_steps / 2));
-  double window_loss = 0;
-  TrainSpec ts{train, f.train_steps, [&](int64_t step, double loss, const data::Batch& b) {
-                 progress.update(step, b.epoch, loss, b.rows);
-                 window_loss += loss;
-                 if (step % window == 0) {
-                   history["train"].push_back({step, window_loss / static_cast<double>(window)});
-                   window_loss = 0;
-                 }
-               }};
+  TrainSpec ts{train, f.train_steps,
+               [&](int64_t step, double loss, const data::Batch& b) { progress.update(step, b.epoch, loss, b.rows); },
+               window};
   EvalSpec es{eval, -1, f.eval_every_steps, 0, metric, higher, static_cast<int>(f.early_stopping_patience)};
   auto result = train_and_evaluate(est, ts, es);
   progress.finish();
+  if (start_step > 0 && est.global_step() == start_step)
+    std::printf("the run in %s had finished at step %ld: nothing left to train\n", f.output_dir.c_str(),
+                static_cast<long>(start_step));
+  for (const auto& [step, loss] : result.losses) history["train"].push_back({step, loss});
   for (const auto& e : result.history) {
     Json m;
     for (const auto& [k, v] : e.result.metrics) m[k] = v;
@@ -165,6 +250,9 @@ Command add_train_command(CLI::App& app) {
   c->add_option("--seed", f->seed, "random seed");
   c->add_option("--export_dir", f->export_dir, "also export the best model to EXPORT_DIR/<global step>/ for tg serve");
   c->add_option("--device", f->device, "device for the model: /cpu:0 or /gpu:0 (falls back to the CPU)");
+  c->add_flag("--overwrite", f->overwrite,
+              "replace the model in --output_dir (its checkpoints, best model, event files and results) "
+              "instead of continuing it; without it, a different model there is an error");
   return [c, f] { return c->parsed() ? run_train(*f) : -1; };
 }
 
