@@ -25,7 +25,7 @@ struct TensorSpec {
 // one must be refused with an error, not crash the server or make every prediction allocate
 // gigabytes.
 struct LoadOptions {
-  size_t max_file_bytes = size_t{256} << 20;   // model.json, checked before reading it
+  size_t max_file_bytes = size_t{64} << 20;    // model.json, checked before reading it
   int max_json_depth = 64;
   size_t max_string_bytes = size_t{1} << 20;   // any string of model.json (vocabularies included)
   size_t max_name_bytes = 4096;                // node, op, attribute and signature names

@@ -1,5 +1,6 @@
 #include "serving/rest.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -84,19 +85,28 @@ Json row_of(const Tensor& t, int64_t i) {
   return a;
 }
 
+// Strings are measured as written (escapes count as their characters) before parsing: the lexer
+// would build a 100 MB one whole before anything could refuse it.
+void check_string_lengths(std::string_view text, size_t max) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '"') continue;
+    size_t start = ++i;
+    while (i < text.size() && text[i] != '"') i += text[i] == '\\' ? 2 : 1;
+    size_t n = std::min(i, text.size()) - start;
+    TG_CHECK(n <= max, "a JSON string of ", n, " bytes exceeds the limit of ", max, ": ",
+             quote(Json(std::string(text.substr(start, utf8_prefix(text.substr(start), 100))))), "...");
+  }
+}
+
 }  // namespace
 
 Json parse_json(std::string_view text, const JsonLimits& limits) {
-  // The callback sees each container as it opens (depth: the containers around it) and each
-  // key and value once read, so nothing deeper or longer than the limits is ever built.
-  Json::parser_callback_t check = [&](int depth, Json::parse_event_t event, Json& parsed) {
-    if (event == Json::parse_event_t::object_start || event == Json::parse_event_t::array_start) {
+  if (limits.max_string_bytes < text.size()) check_string_lengths(text, limits.max_string_bytes);
+  // The callback sees each container as it opens (depth: the containers around it), so nothing
+  // deeper than the limit is ever built.
+  Json::parser_callback_t check = [&](int depth, Json::parse_event_t event, Json&) {
+    if (event == Json::parse_event_t::object_start || event == Json::parse_event_t::array_start)
       TG_CHECK(depth < limits.max_depth, "JSON nested deeper than ", limits.max_depth, " levels");
-    } else if ((event == Json::parse_event_t::key || event == Json::parse_event_t::value) && parsed.is_string()) {
-      size_t n = parsed.get_ref<const std::string&>().size();
-      TG_CHECK(n <= limits.max_string_bytes, "a JSON string of ", n, " bytes exceeds the limit of ",
-               limits.max_string_bytes, ": ", quote(parsed));
-    }
     return true;
   };
   try {

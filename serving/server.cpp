@@ -380,6 +380,11 @@ void ModelServer::stop() {
   s.stopped_cv.notify_all();
 }
 
+int64_t ModelServer::latest_version() const {
+  auto p = state_->latest();
+  return p ? p->version() : 0;
+}
+
 void ModelServer::wait() {
   std::unique_lock<std::mutex> lock(state_->stopped_mu);
   state_->stopped_cv.wait(lock, [&] { return state_->stopped; });

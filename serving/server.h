@@ -48,6 +48,8 @@ class ModelServer {
   void stop();
   // Blocks until stop() (or the process is asked to stop).
   void wait();
+  // The latest loaded version (the one requests without a version get); 0 when none is.
+  int64_t latest_version() const;
 
  private:
   struct State;

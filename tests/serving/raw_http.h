@@ -171,9 +171,9 @@ class ServeProcess {
     out_ = ::fdopen(out[0], "r");
     char line[512] = {};
     if (!std::fgets(line, sizeof line, out_)) return;
-    std::string s = line;
-    auto at = s.find("127.0.0.1:");
-    if (at != std::string::npos) port_ = std::stoi(s.substr(at + 10));
+    first_line_ = line;
+    auto at = first_line_.find("127.0.0.1:");
+    if (at != std::string::npos) port_ = std::stoi(first_line_.substr(at + 10));
   }
   ~ServeProcess() {
     if (pid_ > 0 && !exited_) {
@@ -183,6 +183,7 @@ class ServeProcess {
     if (out_) std::fclose(out_);
   }
   int port() const { return port_; }
+  const std::string& first_line() const { return first_line_; }  // "serving model ... at http://..."
   pid_t pid() const { return pid_; }
   // The peak resident memory so far (VmHWM of /proc/PID/status), in kB.
   int64_t peak_rss_kb() const {
@@ -209,6 +210,7 @@ class ServeProcess {
  private:
   pid_t pid_ = -1;
   int port_ = -1;
+  std::string first_line_;
   FILE* out_ = nullptr;
   bool exited_ = false;
 };

@@ -251,6 +251,22 @@ TEST(ServeProcessAbuse, AChunked200MbBodyIsA413AndMemoryStaysLow) {
   EXPECT_EQ(test::roundtrip(serve.port(), test::http_get("/v1/models/tiny")).status, 200);
 }
 
+TEST(ServeProcessAbuse, StartsOnTheNewestVersionThatLoads) {
+  auto dir = test::fresh_dir("abuse_newest");
+  test::write_tiny_export(dir, 1);
+  test::write_tiny_export(dir, 2);
+  std::ofstream(dir / "2" / "model.json", std::ios::trunc) << R"({"metadata": )" << std::string(100000, '[')
+                                                           << std::string(100000, ']') << "}";
+  test::ServeProcess serve({"--model_dir", dir.string(), "--model_name", "tiny"});
+  ASSERT_GT(serve.port(), 0) << "the server did not start";
+  EXPECT_NE(serve.first_line().find("version 1 at"), std::string::npos) << serve.first_line();
+  auto r = test::roundtrip(serve.port(), test::http_get("/v1/models/tiny"));
+  ASSERT_EQ(r.status, 200);
+  Json status = Json::parse(r.body)["model_version_status"];
+  EXPECT_EQ(status[0]["state"], "END") << status;
+  EXPECT_EQ(status[1]["state"], "AVAILABLE") << status;
+}
+
 TEST(ServeProcessAbuse, SigtermStopsTheServerWithSixtyFourSlowClientsOpen) {
   auto dir = test::fresh_dir("abuse_sigterm");
   test::write_tiny_export(dir, 1);

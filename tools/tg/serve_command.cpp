@@ -47,9 +47,8 @@ Command add_serve_command(CLI::App& app) {
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     serving::ModelServer server(*o);
     int port = server.start();
-    auto versions = serving::export_versions(o->export_dir);
     std::printf("serving model '%s' version %ld at http://%s:%d/v1/models/%s\n", o->model_name.c_str(),
-                static_cast<long>(versions.back()), o->host.c_str(), port, o->model_name.c_str());
+                static_cast<long>(server.latest_version()), o->host.c_str(), port, o->model_name.c_str());
     std::fflush(stdout);
     std::thread waiter([&] {
       int sig = 0;
