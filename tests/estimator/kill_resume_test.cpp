@@ -98,8 +98,8 @@ TEST(KillResume, KilledTwiceEndsWhereAnUninterruptedRunDoes) {
     int64_t now = latest(dir, ".tgc");
     EXPECT_GT(now, restored) << "checkpoints went backwards";
     restored = now;
-    // The best model so far, as recorded beside its checkpoint.
-    int64_t best_step = latest(dir / "best", ".json");
+    // The best model so far: the evaluation saved beside the best checkpoint.
+    int64_t best_step = latest(dir / "best", ".tgc");
     if (best_step >= 0)
       best_before_kills = read_json(dir / "best" / ("ckpt-" + std::to_string(best_step) + ".json"))["metrics"]["rmse"];
   }
