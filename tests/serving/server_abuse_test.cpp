@@ -35,7 +35,7 @@ class AbuseTest : public ::testing::Test {
   void TearDown() override {
     if (server) server->stop();
   }
-  void start(size_t max_body_bytes = 32 << 20, int request_timeout_ms = 10000) {
+  void start(size_t max_body_bytes = 32 << 20, int request_timeout_ms = 10000, int max_connections = 256) {
     ServerOptions o;
     o.model_name = "tiny";
     o.export_dir = dir.string();
@@ -43,6 +43,7 @@ class AbuseTest : public ::testing::Test {
     o.max_batch_rows = 100;
     o.max_body_bytes = max_body_bytes;
     o.request_timeout_ms = request_timeout_ms;
+    o.max_connections = max_connections;
     server = std::make_unique<ModelServer>(o);
     port = server->start();
   }
@@ -180,6 +181,33 @@ TEST_F(AbuseTest, AChunkedBodyOverTheLimitIsA413) {
   expect_error(r, 413, "exceeds the size limit");
   EXPECT_LT(sent, size_t{64} << 20) << "the server read the whole body";
   expect_serving();
+}
+
+TEST_F(AbuseTest, ConnectionsOverTheLimitAreAnswered503) {
+  start(32 << 20, 10000, 4);
+  std::vector<std::unique_ptr<RawClient>> idle;
+  for (int i = 0; i < 4; ++i) idle.push_back(std::make_unique<RawClient>(port));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // accepted
+  expect_error(test::roundtrip(port, test::http_get("/v1/models/tiny")), 503, "too many connections");
+  idle.clear();  // closed: room again
+  auto deadline = Clock::now() + std::chrono::seconds(60);
+  int status = 0;
+  while (Clock::now() < deadline && (status = test::roundtrip(port, test::http_get("/v1/models/tiny")).status) != 200)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(status, 200);
+}
+
+TEST_F(AbuseTest, ExpectContinueIsAnswered) {
+  start();
+  RawClient c(port);
+  std::string body = R"({"instances": [)" + kRow + "]}";
+  ASSERT_TRUE(c.send("POST " + kPredict + " HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: " +
+                     std::to_string(body.size()) + "\r\n\r\n"));
+  auto go = c.read_response();  // "100 Continue", no body
+  EXPECT_EQ(go.status, 100) << go.headers;
+  ASSERT_TRUE(c.send(body));
+  auto r = c.read_response();
+  EXPECT_EQ(r.status, 200) << r.body;
 }
 
 // Clients that open a request and send a byte now and then: each holds a connection, none a
