@@ -3,10 +3,12 @@
 #include <fast_float/fast_float.h>
 
 #include <charconv>
+#include <cfloat>
 #include <cmath>
 #include <cstring>
 
 #include "base/error.h"
+#include "base/quote.h"
 
 namespace tg::data {
 
@@ -179,16 +181,19 @@ std::string CsvSchema::decode_field(int f, std::string_view v, Row& row) const {
     row.text[uc].assign(v.data(), v.size());
   } else if (is_floating(spec.dtype)) {
     if (!parse_real(v, row.real[uc]))
-      return cat("column ", f + 1, " (", spec.name, "): cannot parse '", v, "' as ",
+      return cat("column ", f + 1, " (", spec.name, "): cannot parse ", quote(v), " as ",
                  dtype_name(spec.dtype));
     if (spec.finite && !std::isfinite(row.real[uc]))
-      return cat("column ", f + 1, " (", spec.name, "): '", v, "' is not a finite number");
+      return cat("column ", f + 1, " (", spec.name, "): ", quote(v), " is not a finite number");
+    // Finite as a double but infinite once stored as float32: as bad as a NaN for training.
+    if (spec.finite && spec.dtype == DType::Float32 && std::fabs(row.real[uc]) > FLT_MAX)
+      return cat("column ", f + 1, " (", spec.name, "): ", quote(v), " overflows float32");
   } else {
     if (!parse_int(v, row.integer[uc]))
-      return cat("column ", f + 1, " (", spec.name, "): cannot parse '", v, "' as ",
+      return cat("column ", f + 1, " (", spec.name, "): cannot parse ", quote(v), " as ",
                  dtype_name(spec.dtype));
     if (spec.dtype == DType::Int32 && (row.integer[uc] > INT32_MAX || row.integer[uc] < INT32_MIN))
-      return cat("column ", f + 1, " (", spec.name, "): ", v, " does not fit int32");
+      return cat("column ", f + 1, " (", spec.name, "): ", quote(v), " does not fit int32");
   }
   return {};
 }

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "base/log.h"
+#include "base/quote.h"
 #include "data/line_reader.h"
 
 namespace tg::data {
@@ -37,6 +38,13 @@ std::vector<std::string> expand_files(const std::vector<std::string>& patterns) 
     files.insert(files.end(), found.begin(), found.end());
   }
   return files;
+}
+
+std::string describe_files(const std::vector<std::string>& files) {
+  std::string r;
+  for (size_t i = 0; i < files.size() && i < 2; ++i) r += cat(i ? ", " : "", quote(files[i], 200));
+  if (files.size() > 2) r += cat(" and ", files.size() - 2, " more files");
+  return r.empty() ? "no files" : r;
 }
 
 std::vector<std::string> read_header(const std::string& path) {
@@ -190,7 +198,7 @@ bool Producer::open_next(Open& slot) {
   slot.reader.reset();
   if (next_file_ >= order_.size()) return false;
   slot.file = order_[next_file_++];
-  slot.reader = std::make_unique<LineReader>(files_[slot.file]);
+  slot.reader = std::make_unique<LineReader>(files_[slot.file], size_t{1} << 20, opt_.max_record_bytes);
   if (opt_.header) {
     std::string_view h;
     if (slot.reader->next(h)) {
@@ -269,7 +277,7 @@ void Producer::finish_epoch() {
   else log_debug(line);
   if (opt_.on_epoch_end) opt_.on_epoch_end(stats_);
   TG_CHECK(opt_.epochs > 0 || records_ > 0,
-           "the input files hold no rows, and epochs = -1 would wait for them forever");
+           "the input files (", describe_files(files_), ") hold no rows, and epochs = -1 would wait for them forever");
   ++epoch_;
   records_ = 0;
   if (opt_.epochs > 0 && epoch_ >= opt_.epochs) done_ = true;

@@ -41,6 +41,7 @@ struct DatasetOptions {
   int block_length = 1;            // lines taken from one file before moving to the next
   int prefetch = 2;                // batches prepared ahead on a background thread (0: none)
   BadRows bad_rows = BadRows::Error;
+  size_t max_record_bytes = 1 << 20;  // a longer record is an error naming file and line
   std::function<void(const EpochStats&)> on_epoch_end;  // also logged at INFO
 };
 
@@ -101,6 +102,9 @@ class CsvDataset {
   std::vector<std::function<bool(const Row&)>> filters_;
   std::string key_;
 };
+
+// The files for a message: "'a.csv'", "'a.csv', 'b.csv'" or "'a.csv', 'b.csv' and 7 more files".
+std::string describe_files(const std::vector<std::string>& files);
 
 // Reads the header line of a CSV file into column names.
 std::vector<std::string> read_header(const std::string& path);

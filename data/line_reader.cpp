@@ -7,8 +7,8 @@
 
 namespace tg::data {
 
-LineReader::LineReader(std::string path, size_t buffer_bytes)
-    : path_(std::move(path)), capacity_(buffer_bytes) {
+LineReader::LineReader(std::string path, size_t buffer_bytes, size_t max_record_bytes)
+    : path_(std::move(path)), capacity_(buffer_bytes), max_record_(max_record_bytes) {
   file_ = std::fopen(path_.c_str(), "rb");
   TG_CHECK(file_ != nullptr, "cannot open '", path_, "': ", std::strerror(errno));
   buf_.resize(capacity_);
@@ -68,6 +68,9 @@ bool LineReader::next(std::string_view& record) {
       record = r;
       return true;
     }
+    TG_CHECK(end_ - begin_ <= max_record_, path_, ":", next_line_, ": a record longer than ", max_record_,
+             " bytes (no end of line within it, or a quote never closed); raise the maximum record length if "
+             "records are really this long");
     if (!fill()) {
       if (begin_ >= end_) return false;
       // The last record has no final newline.

@@ -1,6 +1,8 @@
 // Reads one CSV file as records, a buffer at a time: strips a UTF-8 byte-order mark, CR before
 // LF, skips blank lines, keeps a quoted field's newlines inside its record, and accepts a last
-// record without a final newline. Memory is the buffer, whatever the file's size.
+// record without a final newline. Memory is the buffer, whatever the file's size: a record
+// longer than max_record_bytes (a file without newlines, a runaway quote) is an error naming
+// the file and the line where it began, not an ever-growing buffer.
 #pragma once
 
 #include <cstdio>
@@ -11,7 +13,9 @@ namespace tg::data {
 
 class LineReader {
  public:
-  explicit LineReader(std::string path, size_t buffer_bytes = 1 << 20);
+  static constexpr size_t kDefaultMaxRecordBytes = 1 << 20;
+  explicit LineReader(std::string path, size_t buffer_bytes = 1 << 20,
+                      size_t max_record_bytes = kDefaultMaxRecordBytes);
   ~LineReader();
   LineReader(const LineReader&) = delete;
   LineReader& operator=(const LineReader&) = delete;
@@ -30,7 +34,7 @@ class LineReader {
   std::FILE* file_ = nullptr;
   std::string buf_;
   size_t begin_ = 0, end_ = 0;
-  size_t capacity_;
+  size_t capacity_, max_record_;
   bool eof_ = false, first_ = true;
   int64_t line_ = 0, next_line_ = 1, bytes_read_ = 0;
 };

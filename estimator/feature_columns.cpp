@@ -290,7 +290,7 @@ Normalizer fit_normalizer(const InputFn& input, const Column& column) {
     Tensor v = s.run(f, {value})[0];
     for (int64_t i = 0; i < v.num_elements(); ++i) m.add(v.data<float>()[i]);
   }
-  TG_CHECK(m.n > 1, "fit_normalizer: the input has ", m.n, " rows");
+  TG_CHECK(m.n > 1, "fit_normalizer: ", stream->source(), " holds ", m.n, " rows; a normalizer needs at least 2");
   return m.normalizer();
 }
 
@@ -307,7 +307,8 @@ std::map<std::string, Normalizer> compute_normalizers(const InputFn& input, cons
       });
     }
   }
-  TG_CHECK(!m.empty() && m[0].n > 1, "compute_normalizers: the input has ", m.empty() ? 0 : m[0].n, " rows");
+  TG_CHECK(!m.empty() && m[0].n > 1, "compute_normalizers: ", stream->source(), " holds ", m.empty() ? 0 : m[0].n,
+           " rows; a normalizer needs at least 2");
   std::map<std::string, Normalizer> r;
   for (size_t k = 0; k < names.size(); ++k) r[names[k]] = m[k].normalizer();
   return r;

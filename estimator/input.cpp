@@ -20,7 +20,7 @@ namespace {
 class DatasetStream : public BatchStream {
  public:
   explicit DatasetStream(std::shared_ptr<const data::CsvDataset> ds)
-      : ds_(std::move(ds)) {}
+      : ds_(std::move(ds)), files_(data::describe_files(ds_->files())) {}
   std::optional<data::Batch> next() override {
     if (!it_) it_ = ds_->iterate();
     return it_->next();
@@ -30,10 +30,12 @@ class DatasetStream : public BatchStream {
     it_ = ds_->iterate(p);
     return true;
   }
+  std::string source() const override { return files_; }
 
  private:
   std::shared_ptr<const data::CsvDataset> ds_;
   std::unique_ptr<data::BatchIterator> it_;
+  std::string files_;
 };
 
 class MemoryStream : public BatchStream {

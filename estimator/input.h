@@ -24,6 +24,8 @@ class BatchStream {
     (void)position;
     return false;
   }
+  // Where the batches come from, for messages ("'taxi-train.csv'", "memory").
+  virtual std::string source() const { return "the input"; }
 };
 
 using InputFn = std::function<std::unique_ptr<BatchStream>()>;

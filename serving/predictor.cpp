@@ -145,9 +145,10 @@ std::map<std::string, Tensor> Predictor::predict(const std::map<std::string, Ten
     rows = t.shape().dim(0);
     feeds.emplace_back(graph_.output_by_name(spec.node), t);
   }
-  for (const auto& [name, t] : inputs) {
+  for (const auto& input : inputs) {
+    const std::string& name = input.first;  // not a structured binding: lambdas capture it
     bool known = std::any_of(inputs_.begin(), inputs_.end(), [&](const TensorSpec& s) { return s.name == name; });
-    TG_CHECK(known, "unknown input '", name, "'");
+    TG_CHECK(known, "unknown input ", quote(name));
   }
   TG_CHECK(rows > 0, "empty batch: no rows to predict");
   if (training_) feeds.emplace_back(training_, Tensor::scalar<float>(0));

@@ -9,6 +9,7 @@
 #include <random>
 
 #include "data/dataset.h"
+#include "test_dirs.h"
 
 namespace tg::data {
 namespace {
@@ -16,9 +17,7 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string temp_file(const std::string& name, const std::string& content) {
-  fs::path dir = fs::temp_directory_path() / "tg_csv_test";
-  fs::create_directories(dir);
-  std::string path = (dir / name).string();
+  std::string path = test::temp_path(name).string();
   std::ofstream(path, std::ios::binary) << content;
   return path;
 }
@@ -155,7 +154,10 @@ INSTANTIATE_TEST_SUITE_P(
                       Malformed{"non_finite.csv", "column 1 (a): 'inf' is not a finite number", 2, 2},
                       Malformed{"unterminated_quote.csv", "unterminated quoted field", 2, 1},
                       Malformed{"empty_without_default.csv", "column 2 (b): empty field and no default", 2, 1},
-                      Malformed{"int32_overflow.csv", "column 2 (b): 99999999999 does not fit int32", 2, 1}),
+                      Malformed{"int32_overflow.csv", "column 2 (b): '99999999999' does not fit int32", 2, 1},
+                      Malformed{"too_many_fields.csv", "expected 3 fields, found 4", 2, 2},
+                      Malformed{"too_many_fields_quoted.csv", "expected 3 fields, found 4", 2, 2},
+                      Malformed{"float32_overflow.csv", "column 1 (a): '1e39' overflows float32", 2, 2}),
     [](const ::testing::TestParamInfo<Malformed>& i) {
       std::string n = i.param.file;
       return n.substr(0, n.find('.'));
@@ -169,6 +171,68 @@ TEST(Csv, MissingFilesAndEmptyGlobsAreNamed) {
     FAIL();
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("'/nonexistent/taxi-train*' matches no file"), std::string::npos);
+  }
+}
+
+// A bad field is quoted briefly with its control bytes escaped: a NUL no longer cuts the
+// message, and a megabyte of junk is not printed back.
+TEST(Csv, BadFieldsAreQuotedBrieflyAndEscaped) {
+  CsvSchema s = abc_schema();
+  Row r = s.make_row();
+  std::string scratch;
+  std::string nul("1.5,x\0y\x1b,abc", 13);
+  std::string err = s.decode(nul, r, scratch);
+  EXPECT_NE(err.find(R"(cannot parse 'x\x00y\x1b' as int32)"), std::string::npos) << err;
+  std::string junk = "1.5," + std::string(1 << 20, 'z') + ",abc";
+  err = s.decode(junk, r, scratch);
+  EXPECT_LT(err.size(), 300u);
+  EXPECT_NE(err.find("... (1048576 bytes)"), std::string::npos) << err.substr(0, 300);
+}
+
+// Finite as a double, infinite as float32: an error naming the column, not inf in training.
+TEST(Csv, Float32OverflowIsABadRowButFloat64Keeps) {
+  Row r;
+  std::string scratch;
+  CsvSchema f32({{"x", DType::Float32}});
+  r = f32.make_row();
+  EXPECT_NE(f32.decode("-3.5e38", r, scratch).find("overflows float32"), std::string::npos);
+  EXPECT_EQ(f32.decode("3.4e38", r, scratch), "");
+  CsvSchema f64({{"x", DType::Float64}});
+  r = f64.make_row();
+  EXPECT_EQ(f64.decode("1e300", r, scratch), "");
+  EXPECT_EQ(r.real[0], 1e300);
+}
+
+TEST(Csv, ARecordLongerThanTheLimitNamesFileAndLine) {
+  std::string path = temp_file("no_newline.csv", "1.5,2,abc\n2.5,3," + std::string(3 << 20, 'q'));
+  DatasetOptions o;
+  o.files = {path};
+  try {
+    read_all(o, abc_schema());
+    FAIL() << "a 3 MB record was accepted";
+  } catch (const Error& e) {
+    std::string m = e.what();
+    EXPECT_NE(m.find(path + ":2: a record longer than 1048576 bytes"), std::string::npos) << m.substr(0, 300);
+    EXPECT_LT(m.size(), 1000u);
+  }
+  o.max_record_bytes = 4 << 20;  // the option raises it
+  auto batches = read_all(o, abc_schema());
+  ASSERT_EQ(batches.size(), 1u);
+  ASSERT_EQ(batches[0].rows, 2);
+  EXPECT_EQ(batches[0]["c"].data<std::string>()[1].size(), size_t{3} << 20);
+}
+
+TEST(Csv, NoRowsForeverNamesTheFiles) {
+  std::string path = temp_file("only_header.csv", "a,b,c\n");
+  DatasetOptions o;
+  o.files = {path};
+  o.header = true;
+  o.epochs = -1;
+  try {
+    read_all(o, abc_schema());
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("'" + path + "') hold no rows"), std::string::npos) << e.what();
   }
 }
 

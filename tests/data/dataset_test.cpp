@@ -11,6 +11,7 @@
 #include "data/dataset.h"
 #include "data/split.h"
 #include "data/taxi_generator.h"
+#include "test_dirs.h"
 
 namespace tg::data {
 namespace {
@@ -30,9 +31,7 @@ CsvSchema taxi_schema() {
 // Three generated files of 1000, 700 and 301 rows with disjoint keys.
 std::string generated_dir() {
   static std::string dir = [] {
-    // Per process: ctest runs the tests of this file in parallel processes.
-    fs::path d = fs::temp_directory_path() / ("tg_dataset_test_" + std::to_string(::getpid()));
-    fs::create_directories(d);
+    fs::path d = test::fresh_dir("dataset_test");
     int64_t key = 0;
     int i = 0;
     for (int64_t rows : {1000, 700, 301}) {
@@ -146,7 +145,7 @@ TEST(Dataset, MapsFillDerivedColumnsAndFiltersDropRows) {
 }
 
 TEST(Dataset, ForeverOverNoRowsIsAnErrorNotAHang) {
-  fs::path empty = fs::temp_directory_path() / "tg_dataset_test_empty.csv";
+  fs::path empty = test::temp_path("dataset_test_empty.csv");
   { std::FILE* f = std::fopen(empty.c_str(), "w"); std::fclose(f); }
   DatasetOptions o;
   o.files = {empty.string()};
@@ -181,8 +180,7 @@ TEST(Dataset, ReadsTheRealTaxiFiles) {
 }
 
 TEST(Split, ShufflesFiltersAndSplitsBySeed) {
-  fs::path dir = fs::temp_directory_path() / "tg_split_test";
-  fs::create_directories(dir);
+  fs::path dir = test::fresh_dir("split_test");
   TaxiGeneratorOptions g;
   g.rows = 2000;
   g.dirty_fraction = 0.05;

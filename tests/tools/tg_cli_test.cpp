@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "test_dirs.h"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -29,9 +31,7 @@ Result tg(const std::string& args) {
 }
 
 fs::path temp_dir() {
-  fs::path d = fs::temp_directory_path() / "tg_cli_test";
-  fs::create_directories(d);
-  return d;
+  return tg::test::fresh_dir("cli_test");
 }
 
 TEST(TgCli, GenerateThenSplitWithTaxiFilters) {
@@ -75,8 +75,7 @@ TEST(TgCli, UnwritableOutputIsAClearError) {
 // Small generated taxi files for the train/evaluate/predict/report tests, once per process.
 fs::path taxi_files() {
   static fs::path d = [] {
-    fs::path dir = temp_dir() / ("taxi-" + std::to_string(::getpid()));
-    fs::create_directories(dir);
+    fs::path dir = tg::test::fresh_dir("cli_taxi");
     tg("generate-taxi --rows 3000 --seed 9 --output " + (dir / "all.csv").string());
     tg("split " + (dir / "all.csv").string() + " --output_prefix " + (dir / "taxi").string());
     return dir;
@@ -154,6 +153,29 @@ TEST(TgCli, HelpDocumentsTheFlags) {
                            "--task", "--label_column", "--spec", "--eval_every_steps", "--early_stopping_patience",
                            "--seed", "--device"})
     EXPECT_NE(r.output.find(flag), std::string::npos) << flag;
+}
+
+// A feature that overflows float32 stops training with file, line and column, before a
+// model directory or a spec with "mean": null exists; an input without rows names its files.
+TEST(TgCli, Float32OverflowAndEmptyInputAreNamedBeforeTraining) {
+  fs::path d = tg::test::fresh_dir("cli_bad_numbers");
+  {
+    std::FILE* f = std::fopen((d / "train.csv").c_str(), "w");
+    for (int i = 0; i < 50; ++i) std::fprintf(f, "%d.5,-73.9,40.7,-73.8,40.8,1,%d\n", 5 + i % 7, i);
+    std::fprintf(f, "9.5,1e39,40.7,-73.8,40.8,1,50\n");  // line 51
+    std::fclose(f);
+    std::fclose(std::fopen((d / "empty.csv").c_str(), "w"));
+  }
+  std::string common = std::string(" ") + kTaxiColumns + " --label_column fare_amount --num_epochs 1";
+  Result r = tg("train --train_data_paths " + (d / "train.csv").string() + " --eval_data_paths " +
+                (d / "train.csv").string() + " --output_dir " + (d / "model").string() + common);
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_NE(r.output.find("train.csv:51: column 2 (pickuplon): '1e39' overflows float32"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(d / "model" / "tg_spec.json"));
+  r = tg("train --train_data_paths " + (d / "empty.csv").string() + " --eval_data_paths " +
+         (d / "train.csv").string() + " --output_dir " + (d / "model2").string() + common);
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_NE(r.output.find((d / "empty.csv").string() + "' holds 0 rows"), std::string::npos) << r.output;
 }
 
 }  // namespace
