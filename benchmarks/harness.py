@@ -15,6 +15,8 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "scripts"))
+import readme_tables  # noqa: E402  (the README's generated blocks, and the CPU's name)
 
 
 def run_json(cmd):
@@ -23,12 +25,7 @@ def run_json(cmd):
 
 
 def machine():
-    model = "unknown"
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
+    model = readme_tables.cpu_model()
     mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     dnnl = subprocess.run(["dpkg-query", "-W", "-f", "${Version}", "libdnnl-dev"],
                           capture_output=True, text=True).stdout or "unknown"
@@ -68,8 +65,7 @@ def main():
     with open(os.path.join(a.out, "cpu.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
     # The README shows the latest tables between its markers, rendered from these files.
-    subprocess.run([sys.executable, os.path.join(os.path.dirname(HERE), "scripts", "readme_tables.py"), "update"],
-                   check=True)
+    readme_tables.update_readme()
 
 
 def train_section(a, report):

@@ -73,14 +73,23 @@ def rendered(text):
     return text
 
 
-def machine():
-    model = "unknown"
+def cpu_model():
     with open("/proc/cpuinfo") as f:
         for line in f:
             if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return f"{model}, {os.cpu_count()} cores, {platform.system()}"
+                return line.split(":", 1)[1].strip()
+    return "unknown"
+
+
+def machine():
+    return f"{cpu_model()}, {os.cpu_count()} cores, {platform.system()}"
+
+
+def update_readme():
+    with open(README) as f:
+        text = f.read()
+    with open(README, "w") as f:
+        f.write(rendered(text))
 
 
 def main():

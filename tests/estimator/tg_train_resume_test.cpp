@@ -12,27 +12,15 @@
 
 #include "base/file_util.h"
 #include "data/taxi_generator.h"
+#include "run_tg.h"
 #include "test_dirs.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int status;
-  std::string output;  // stdout and stderr
-};
-
-Result tg_run(const std::string& args) {
-  std::string cmd = std::string(TG_BINARY) + " " + args + " 2>&1";
-  Result r{0, ""};
-  std::FILE* p = popen(cmd.c_str(), "r");
-  std::array<char, 4096> buf{};
-  while (std::fgets(buf.data(), buf.size(), p)) r.output += buf.data();
-  int raw = pclose(p);
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  return r;
-}
+using tg::test::Result;
+Result tg_run(const std::string& args) { return tg::test::run_tg(args); }
 
 // Generated taxi files, once per process: 2000 training rides (16 batches of 128) and 500 to evaluate.
 const fs::path& taxi_files() {

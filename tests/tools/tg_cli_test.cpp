@@ -8,27 +8,15 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "run_tg.h"
 #include "test_dirs.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int status;
-  std::string output;  // stdout and stderr
-};
-
-Result tg(const std::string& args) {
-  std::string cmd = std::string(TG_BINARY) + " " + args + " 2>&1";
-  Result r{0, ""};
-  std::FILE* p = popen(cmd.c_str(), "r");
-  std::array<char, 4096> buf{};
-  while (std::fgets(buf.data(), buf.size(), p)) r.output += buf.data();
-  int raw = pclose(p);
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  return r;
-}
+using tg::test::Result;
+Result tg(const std::string& args) { return tg::test::run_tg(args); }
 
 fs::path temp_dir() {
   return tg::test::fresh_dir("cli_test");
