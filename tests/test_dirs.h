@@ -10,6 +10,19 @@
 
 namespace tg::test {
 
+// Whether this build runs under AddressSanitizer (its quarantine makes resident memory grow).
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr bool kSanitized = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+inline constexpr bool kSanitized = true;
+#else
+inline constexpr bool kSanitized = false;
+#endif
+#else
+inline constexpr bool kSanitized = false;
+#endif
+
 inline const std::filesystem::path& process_temp_root() {
   struct Root {
     std::filesystem::path path;

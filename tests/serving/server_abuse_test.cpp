@@ -275,7 +275,9 @@ TEST(ServeProcessAbuse, AChunked200MbBodyIsA413AndMemoryStaysLow) {
   std::printf("[ measured ] sent %zu MB before the 413; server peak RSS %ld kB (%ld kB before the request)\n",
               sent >> 20, static_cast<long>(peak), static_cast<long>(before));
   EXPECT_LT(sent, size_t{200} << 20) << "the server read the whole body";
-  EXPECT_LT(peak, before + 100 * 1024) << "the server held far more than the 16 MB limit";
+  // Under AddressSanitizer freed memory sits in its quarantine, so resident memory says little there;
+  // what was read before the 413 still does.
+  if (!test::kSanitized) EXPECT_LT(peak, before + 100 * 1024) << "the server held far more than the 16 MB limit";
   EXPECT_EQ(test::roundtrip(serve.port(), test::http_get("/v1/models/tiny")).status, 200);
 }
 
