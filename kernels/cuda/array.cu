@@ -1,6 +1,8 @@
 // CUDA kernels of the array family: views (the plan aliases their buffers, so they copy only
 // when it did not), transposes and slices through the indexer, concatenation as 2-D copies,
-// fills, one-hot. Gather and its gradient stay on the CPU, which checks every index.
+// fills, one-hot. A transpose that moves the innermost axis goes through 32 x 32 tiles in
+// shared memory, so that reads and writes are both coalesced. Gather and its gradient stay on
+// the CPU, which checks every index.
 #include "kernels/cuda/common.cuh"
 
 namespace tg::cuda {
@@ -31,16 +33,65 @@ __global__ void scatter_strided(const T* part, T* whole, int64_t n, int64_t base
   }
 }
 
+// The tiled transpose: a = the input's innermost axis (size na, stride 1 in the input, stride
+// out_a in the output), b = the output's innermost axis (size nb, stride in_b in the input,
+// stride 1 in the output); the other axes are walked by `rest` (offsets in input, output).
+// A block of 32 x 8 threads moves one 32 x 32 tile: reads along a, writes along b.
+template <class T>
+__global__ void transpose_tiles(const T* in, T* out, int64_t na, int64_t nb, int64_t in_b, int64_t out_a,
+                                int64_t n_rest, Indexer<2> rest) {
+  __shared__ T tile[32][33];
+  int64_t ta = (na + 31) / 32, tb = (nb + 31) / 32, n_tiles = ta * tb * n_rest;
+  for (int64_t t = blockIdx.x; t < n_tiles; t += gridDim.x) {
+    int64_t r = t / (ta * tb), ab = t % (ta * tb);
+    int64_t a0 = (ab % ta) * 32, b0 = (ab / ta) * 32;
+    int64_t off[2];
+    rest.offsets(r, off);
+    for (int k = threadIdx.y; k < 32; k += 8) {
+      int64_t a = a0 + threadIdx.x, b = b0 + k;
+      if (a < na && b < nb) tile[k][threadIdx.x] = in[off[0] + b * in_b + a];
+    }
+    __syncthreads();
+    for (int k = threadIdx.y; k < 32; k += 8) {
+      int64_t b = b0 + threadIdx.x, a = a0 + k;
+      if (a < na && b < nb) out[off[1] + a * out_a + b] = tile[threadIdx.x][k];
+    }
+    __syncthreads();  // the tile is reused by the next iteration
+  }
+}
+
 template <class T>
 void transpose(const KernelContext& c) {
   auto perm = c.attrs.get<std::vector<int64_t>>("perm");
-  auto in_st = contiguous_strides(c.in(0).shape());
+  const Shape &is = c.in(0).shape(), &os = c.out().shape();
+  auto in_st = contiguous_strides(is), out_st = contiguous_strides(os);
   std::vector<int64_t> st(perm.size());
   for (size_t i = 0; i < perm.size(); ++i) st[i] = in_st[static_cast<size_t>(perm[i])];
   int64_t n = c.out().num_elements();
   if (n == 0) return;
-  gather_strided<<<blocks_for(n), kThreads, 0, stream_of(c)>>>(c.in(0).data<T>(), c.out().data<T>(), n, 0,
-                                                               make_indexer<1>(c.out().shape(), {st}));
+  int rank = os.rank();
+  if (rank >= 2 && perm.back() != rank - 1) {
+    // q: the output axis that is the input's innermost.
+    size_t q = 0;
+    while (perm[q] != rank - 1) ++q;
+    int64_t na = is.dim(rank - 1), nb = os.dim(rank - 1);
+    std::vector<int64_t> rd, ri, ro;
+    for (int i = 0; i < rank - 1; ++i) {
+      if (static_cast<size_t>(i) == q) continue;
+      rd.push_back(os.dim(i));
+      ri.push_back(st[static_cast<size_t>(i)]);
+      ro.push_back(out_st[static_cast<size_t>(i)]);
+    }
+    Shape rest(rd);
+    int64_t tiles = ((na + 31) / 32) * ((nb + 31) / 32) * rest.num_elements();
+    unsigned blocks = static_cast<unsigned>(std::min<int64_t>(tiles, 65535));
+    transpose_tiles<<<blocks, dim3(32, 8), 0, stream_of(c)>>>(c.in(0).data<T>(), c.out().data<T>(), na, nb,
+                                                             st[static_cast<size_t>(rank - 1)], out_st[q],
+                                                             rest.num_elements(), make_indexer<2>(rest, {ri, ro}));
+  } else {
+    gather_strided<<<blocks_for(n), kThreads, 0, stream_of(c)>>>(c.in(0).data<T>(), c.out().data<T>(), n, 0,
+                                                                 make_indexer<1>(os, {st}));
+  }
   TG_CUDA_CHECK_LAUNCH();
 }
 

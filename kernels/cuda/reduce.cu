@@ -1,14 +1,20 @@
-// CUDA kernels of the reduction family. A reduction whose kept axes are the trailing ones
-// (column sums, bias gradients) runs in tiles of 32 columns, reading rows coalesced; any other
-// runs one block per output with CUB's block reduction. Argmax is a CUB warp reduction.
+// CUDA kernels of the reduction family. A reduction to one value is CUB's device-wide
+// reduction (every SM); rows (reduced axes trailing) are CUB's segmented reduction, or one
+// device-wide reduction per row when the rows are few and long; columns (kept axes trailing:
+// column sums, bias gradients) run in tiles of 32 columns reading rows coalesced, split into
+// chunks of rows when the tiles alone cannot fill the GPU; any other split runs one block per
+// output. Every path folds in a fixed order (no atomics), so results do not vary between runs.
+// Argmax is a warp reduction under the CPU kernel's rule (indexer.h).
 #include <cub/block/block_reduce.cuh>
-#include <cub/thread/thread_operators.cuh>
-#include <cub/util_type.cuh>
-#include <cub/warp/warp_reduce.cuh>
+#include <cub/device/device_reduce.cuh>
+#include <cub/device/device_segmented_reduce.cuh>
+#include <thrust/iterator/counting_iterator.h>
+#include <thrust/iterator/transform_iterator.h>
 
 #include <limits>
 
 #include "kernels/cuda/common.cuh"
+#include "kernels/cuda/scratch.h"
 
 namespace tg::cuda {
 
@@ -34,27 +40,51 @@ __device__ inline int64_t offset1(const Indexer<1>& ix, int64_t i) {
 }
 
 // Kept axes trailing (column sums, bias gradients): a block of 32 x 32 threads folds a tile of
-// 32 columns over all rows, each of its 32 row lanes taking every 32nd row with reads coalesced
-// along the columns; the lanes' partials are then folded in a fixed order, so that results do
-// not vary from run to run (no atomics).
+// 32 columns over one chunk of rows (blockIdx.y; all rows when gridDim.y is 1), each of its 32
+// row lanes taking every 32nd row with reads coalesced along the columns; the lanes' partials
+// are then folded in a fixed order. With several chunks, each writes its partial row to
+// out[chunk * n_kept + col] and fold_chunks folds them in chunk order.
 template <class T, class F>
-__global__ void reduce_column_tiles(const T* x, T* out, int64_t n_kept, int64_t n_reduced, T init, T divisor, F f) {
+__global__ void reduce_column_tiles(const T* x, T* out, int64_t n_kept, int64_t n_reduced, int64_t chunk_rows,
+                                    T init, T divisor, F f) {
   __shared__ T part[32][33];
+  int64_t r0 = blockIdx.y * chunk_rows, r1 = min(n_reduced, r0 + chunk_rows);
+  T* dst = out + static_cast<int64_t>(blockIdx.y) * n_kept;
   for (int64_t tile = blockIdx.x; tile * 32 < n_kept; tile += gridDim.x) {
     int64_t col = tile * 32 + threadIdx.x;
     T acc = init;
     if (col < n_kept)
-      for (int64_t r = threadIdx.y; r < n_reduced; r += 32) acc = f(acc, x[r * n_kept + col]);
+      for (int64_t r = r0 + threadIdx.y; r < r1; r += 32) acc = f(acc, x[r * n_kept + col]);
     part[threadIdx.y][threadIdx.x] = acc;
     __syncthreads();
     if (threadIdx.y == 0 && col < n_kept) {
       T total = part[0][threadIdx.x];
       for (int l = 1; l < 32; ++l) total = f(total, part[l][threadIdx.x]);
-      out[col] = total / divisor;
+      dst[col] = total / divisor;
     }
     __syncthreads();  // part is reused by the next tile
   }
 }
+
+template <class T, class F>
+__global__ void fold_chunks(const T* part, T* out, int64_t n_kept, int chunks, T divisor, F f) {
+  TG_GRID_STRIDE(col, n_kept) {
+    T total = part[col];
+    for (int k = 1; k < chunks; ++k) total = f(total, part[k * n_kept + col]);
+    out[col] = total / divisor;
+  }
+}
+
+template <class T>
+__global__ void divide_kernel(T* out, int64_t n, T divisor) {
+  TG_GRID_STRIDE(i, n) out[i] = out[i] / divisor;
+}
+
+// Offsets of row i for CUB's segmented reduction.
+struct RowStart {
+  int64_t len;
+  __host__ __device__ int64_t operator()(int64_t i) const { return i * len; }
+};
 
 template <class T, class F>
 __global__ void reduce_blocks(const T* x, T* out, Split sp, T init, T divisor, F f) {
@@ -70,15 +100,77 @@ __global__ void reduce_blocks(const T* x, T* out, Split sp, T init, T divisor, F
   }
 }
 
+// Kept axes trailing: tiles of 32 columns; when there are fewer than kFillBlocks tiles, the rows
+// are split into chunks (of at least 256 rows) so that tiles x chunks approaches kFillBlocks.
+template <class T, class F>
+void reduce_columns(const KernelContext& c, const T* x, T* out, int64_t n_kept, int64_t n_reduced, T init, T divisor, F f) {
+  constexpr int64_t kFillBlocks = 512;
+  cudaStream_t s = stream_of(c);
+  int64_t tiles = (n_kept + 31) / 32;
+  int64_t chunks = std::min<int64_t>({std::max<int64_t>(1, kFillBlocks / tiles), (n_reduced + 255) / 256, 1024});
+  chunks = std::max<int64_t>(chunks, 1);
+  int64_t chunk_rows = (n_reduced + chunks - 1) / chunks;
+  chunks = chunk_rows ? (n_reduced + chunk_rows - 1) / chunk_rows : 1;
+  unsigned gx = static_cast<unsigned>(std::min<int64_t>(tiles, 65535));
+  if (chunks <= 1) {
+    reduce_column_tiles<<<dim3(gx, 1), dim3(32, 32), 0, s>>>(x, out, n_kept, n_reduced, std::max<int64_t>(n_reduced, 1),
+                                                             init, divisor, f);
+    TG_CUDA_CHECK_LAUNCH();
+    return;
+  }
+  ScratchLease lease(static_cast<size_t>(chunks * n_kept) * sizeof(T), s);
+  T* part = lease.take<T>(static_cast<size_t>(chunks * n_kept));
+  reduce_column_tiles<<<dim3(gx, static_cast<unsigned>(chunks)), dim3(32, 32), 0, s>>>(x, part, n_kept, n_reduced,
+                                                                                      chunk_rows, init, T{1}, f);
+  TG_CUDA_CHECK_LAUNCH();
+  fold_chunks<<<blocks_for(n_kept), kThreads, 0, s>>>(part, out, n_kept, static_cast<int>(chunks), divisor, f);
+  TG_CUDA_CHECK_LAUNCH();
+}
+
+// Reduced axes trailing: row r is x[r * len, (r + 1) * len). One row, or a few long ones, get
+// a device-wide reduction each (all SMs); many rows, CUB's segmented reduction (a block per row).
+template <class T, class F>
+void reduce_rows(const KernelContext& c, const T* x, T* out, int64_t rows, int64_t len, T init, T divisor, F f) {
+  cudaStream_t s = stream_of(c);
+  if (rows == 1 || (rows <= 16 && len >= (int64_t{1} << 16))) {
+    size_t bytes = 0;
+    TG_CUDA_CHECK(cub::DeviceReduce::Reduce(nullptr, bytes, x, out, len, f, init, s));
+    ScratchLease lease(bytes, s);
+    for (int64_t r = 0; r < rows; ++r)
+      TG_CUDA_CHECK(cub::DeviceReduce::Reduce(lease.data(), bytes, x + r * len, out + r, len, f, init, s));
+  } else {
+    TG_CHECK(rows < (int64_t{1} << 31), "a reduction over ", rows, " rows is beyond the CUDA kernel's limit");
+    auto starts = thrust::make_transform_iterator(thrust::make_counting_iterator<int64_t>(0), RowStart{len});
+    size_t bytes = 0;
+    TG_CUDA_CHECK(cub::DeviceSegmentedReduce::Reduce(nullptr, bytes, x, out, static_cast<int>(rows), starts,
+                                                     starts + 1, f, init, s));
+    ScratchLease lease(bytes, s);
+    TG_CUDA_CHECK(cub::DeviceSegmentedReduce::Reduce(lease.data(), bytes, x, out, static_cast<int>(rows), starts,
+                                                     starts + 1, f, init, s));
+  }
+  if (divisor != T{1}) {
+    divide_kernel<<<blocks_for(rows), kThreads, 0, s>>>(out, rows, divisor);
+    TG_CUDA_CHECK_LAUNCH();
+  }
+}
+
 // out = fold of x over the reduced axes, divided by divisor (1, or the count for a mean).
 template <class T, class F>
 void reduce_into(const KernelContext& c, const Tensor& x, T* out, const std::vector<bool>& red, T init, T divisor, F f) {
   Split sp = split_axes(x.shape(), red);
   if (sp.n_kept == 0) return;
   cudaStream_t s = stream_of(c);
-  if (sp.kept_trailing && sp.n_kept > 1) {
-    unsigned tiles = static_cast<unsigned>(std::min<int64_t>((sp.n_kept + 31) / 32, 65535));
-    reduce_column_tiles<<<tiles, dim3(32, 32), 0, s>>>(x.data<T>(), out, sp.n_kept, sp.n_reduced, init, divisor, f);
+  if (sp.n_reduced == 0) {
+    T v = divisor != T{0} ? static_cast<T>(init / divisor)
+                          : (std::numeric_limits<T>::has_quiet_NaN ? std::numeric_limits<T>::quiet_NaN() : T{0});
+    fill_kernel<<<blocks_for(sp.n_kept), kThreads, 0, s>>>(out, sp.n_kept, v);
+  } else if (sp.kept_trailing && sp.n_kept > 1) {
+    reduce_columns(c, x.data<T>(), out, sp.n_kept, sp.n_reduced, init, divisor, f);
+    return;
+  } else if (sp.reduced_trailing) {
+    // Also the reduction to one value (one row).
+    reduce_rows(c, x.data<T>(), out, sp.n_kept, sp.n_reduced, init, divisor, f);
+    return;
   } else {
     unsigned blocks = static_cast<unsigned>(std::min<int64_t>(sp.n_kept, 65535));
     reduce_blocks<<<blocks, kThreads, 0, s>>>(x.data<T>(), out, sp, init, divisor, f);
@@ -147,23 +239,28 @@ void expand_reduced(const KernelContext& c) {
   TG_CUDA_CHECK_LAUNCH();
 }
 
-// One warp per output: lanes take every 32nd element along the axis, then CUB's warp reduction
-// with ArgMax picks the largest value, the earliest index among equals (as on the CPU).
+// One warp per output: lanes take every 32nd element along the axis, then a butterfly of
+// shuffles combines the lanes' candidates under argmax_prefers (the CPU kernel's rule, in
+// indexer.h); the rule is associative and commutative, so the combination order is free.
 template <class T>
-__global__ void argmax_kernel(const T* x, int64_t* out, int64_t outer, int64_t mid, int64_t inner, T lowest) {
-  using Pair = cub::KeyValuePair<int64_t, T>;
-  using WarpReduce = cub::WarpReduce<Pair>;
+__global__ void argmax_kernel(const T* x, int64_t* out, int64_t outer, int64_t mid, int64_t inner) {
   constexpr int kWarps = kThreads / 32;
-  __shared__ typename WarpReduce::TempStorage tmp[kWarps];
   int warp = static_cast<int>(threadIdx.x) / 32, lane = static_cast<int>(threadIdx.x) % 32;
   for (int64_t j = static_cast<int64_t>(blockIdx.x) * kWarps + warp; j < outer * inner;
        j += static_cast<int64_t>(gridDim.x) * kWarps) {
     const T* base = x + (j / inner) * mid * inner + j % inner;
-    // A lane without elements holds a pair that never wins.
-    Pair best(mid, lowest);
-    for (int64_t m = lane; m < mid; m += 32) best = cub::ArgMax()(best, Pair(m, base[m * inner]));
-    Pair winner = WarpReduce(tmp[warp]).Reduce(best, cub::ArgMax());
-    if (lane == 0) out[j] = winner.key;
+    int64_t bi = -1;  // a lane without elements holds the empty candidate
+    T bv = T{};
+    for (int64_t m = lane; m < mid; m += 32) {
+      T v = base[m * inner];
+      if (argmax_prefers(m, v, bi, bv)) bi = m, bv = v;
+    }
+    for (int step = 16; step > 0; step /= 2) {
+      int64_t oi = __shfl_xor_sync(0xffffffffu, bi, step);
+      T ov = __shfl_xor_sync(0xffffffffu, bv, step);
+      if (argmax_prefers(oi, ov, bi, bv)) bi = oi, bv = ov;
+    }
+    if (lane == 0) out[j] = bi;
   }
 }
 
@@ -177,8 +274,7 @@ void argmax(const KernelContext& c) {
   TG_CHECK(mid > 0, "argmax over an empty axis");
   if (outer * inner == 0) return;
   unsigned blocks = static_cast<unsigned>(std::min<int64_t>((outer * inner + kThreads / 32 - 1) / (kThreads / 32), 65535));
-  argmax_kernel<<<blocks, kThreads, 0, stream_of(c)>>>(c.in(0).data<T>(), c.out().data<int64_t>(), outer, mid, inner,
-                                                       std::numeric_limits<T>::lowest());
+  argmax_kernel<<<blocks, kThreads, 0, stream_of(c)>>>(c.in(0).data<T>(), c.out().data<int64_t>(), outer, mid, inner);
   TG_CUDA_CHECK_LAUNCH();
 }
 
