@@ -8,6 +8,7 @@
 
 #include "base/log.h"
 #include "kernels/cuda/check.h"
+#include "kernels/cuda/scratch.h"
 #include "runtime/device.h"
 
 namespace tg {
@@ -145,8 +146,12 @@ class CudaDevice : public Device {
     TG_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, stream_));
     synchronize();
   }
-  // Errors of kernels that ran asynchronously surface here; the plan names the segment.
-  void synchronize() override { TG_CUDA_CHECK(cudaStreamSynchronize(stream_)); }
+  // Errors of kernels that ran asynchronously surface here; the plan names the segment. So do
+  // the bad ids that Gather, GatherGrad and the sparse cross-entropy recorded on the device.
+  void synchronize() override {
+    TG_CUDA_CHECK(cudaStreamSynchronize(stream_));
+    cuda::raise_device_errors(index_);
+  }
   void* stream() override { return stream_; }
   MemoryInfo memory_info() override {
     MemoryInfo m;

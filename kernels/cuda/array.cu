@@ -1,11 +1,13 @@
 // CUDA kernels of the array family: views (the plan aliases their buffers, so they copy only
 // when it did not), transposes and slices through the indexer, concatenation as 2-D copies,
 // fills, one-hot. A transpose that moves the innermost axis goes through 32 x 32 tiles in
-// shared memory, so that reads and writes are both coalesced. Gather and its gradient stay on
-// the CPU, which checks every index.
+// shared memory, so that reads and writes are both coalesced. Gather and its gradient are in
+// gather.cu.
 #include "kernels/cuda/common.cuh"
 
 namespace tg::cuda {
+
+void register_gather_kernels();
 
 namespace {
 
@@ -204,6 +206,7 @@ void register_array_kernels() {
   TG_REG("OnesLike", ones_like);
   reg<int32_t, int64_t>("OneHot", [](auto z) -> KernelFn { return &one_hot<decltype(z)>; });
 #undef TG_REG
+  register_gather_kernels();
 }
 
 }  // namespace tg::cuda
