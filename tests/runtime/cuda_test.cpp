@@ -82,6 +82,10 @@ TEST(Cuda, TaxiSTrainsTheSameOnTheGpuAsOnTheCpu) {
   for (size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-3 * want[i]) << "step " << i;
   EXPECT_LT(got.back(), got.front() * 0.5) << "the loss must fall";
   for (Node* v : m.g.variables()) {
+    if (v->out_dtypes[0] != DType::Float32) {  // global_step: counted the same on both
+      EXPECT_EQ(gpu.variable_value(v->out()).scalar_as_double(), cpu.variable_value(v->out()).scalar_as_double()) << v->name;
+      continue;
+    }
     auto a = cpu.variable_value(v->out()).to_vector<float>(), b = gpu.variable_value(v->out()).to_vector<float>();
     for (size_t i = 0; i < a.size(); ++i) ASSERT_NEAR(b[i], a[i], 1e-3 * (1 + std::abs(a[i]))) << v->name;
   }
@@ -113,9 +117,10 @@ TEST(Cuda, AnOpWithoutCudaKernelInAGpuScopeRunsOnTheCpuWithCopies) {
   EXPECT_EQ(out.to_vector<float>(), (std::vector<float>{0.5, 1.5, 1.5, 2.5}));
   const Plan* p = sess.last_plan();
   EXPECT_GE(p->num_copies(), 3);  // x in, the bucket ids out and back in
-  for (const auto& [name, dev] : p->placements())
+  for (const auto& [name, dev] : p->placements()) {
     if (name.find("Bucketize") != std::string::npos) EXPECT_EQ(dev, "/cpu:0");
     else if (name.find("Mul") != std::string::npos || name.find("Add") != std::string::npos) EXPECT_EQ(dev, "/gpu:0");
+  }
 }
 
 TEST(Cuda, VariablesLiveOnTheGpuAndMoveThroughTheSession) {
@@ -137,8 +142,11 @@ TEST(Cuda, SteadyStateRunsTakeNoNewDeviceMemory) {
   TaxiS m;
   Session sess(m.g);
   m.train_losses(sess, 5);
-  size_t before = cuda_devices()[0]->memory_info().in_use_bytes;
+  // The measured signature is a plan of its own: its first run runs directly, its second
+  // captures, and only then is it steady.
   FeedList f = TaxiS::batch(m, 0, 512);
+  for (int i = 0; i < 3; ++i) sess.run(f, {}, {m.train});
+  size_t before = cuda_devices()[0]->memory_info().in_use_bytes;
   for (int i = 0; i < 50; ++i) sess.run(f, {}, {m.train});
   EXPECT_EQ(cuda_devices()[0]->memory_info().in_use_bytes, before);
 }
