@@ -17,7 +17,9 @@ namespace {
 
 // For calls made while releasing (destructors must not throw): a failure is logged.
 void warn_on_failure(cudaError_t e, const char* call) {
-  if (e != cudaSuccess) log_warn("CUDA error '", cudaGetErrorString(e), "' in ", call, " while releasing");
+  if (e == cudaSuccess) return;
+  cudaGetLastError();  // reported here: the next launch check must not blame its kernel for it
+  log_warn("CUDA error '", cudaGetErrorString(e), "' in ", call, " while releasing");
 }
 
 // Sizes are rounded so that buffers of nearby sizes share cached blocks: 512 bytes below
@@ -187,9 +189,14 @@ class CudaDevice : public Device {
     return exec;
   }
   void abandon_capture() override {
-    cudaGraph_t graph = nullptr;
-    cudaStreamEndCapture(stream_, &graph);  // reports the failure that ended it: known already
-    if (graph) warn_on_failure(cudaGraphDestroy(graph), "cudaGraphDestroy");
+    // The failure may have come after the capture ended (instantiating the graph).
+    cudaStreamCaptureStatus status = cudaStreamCaptureStatusNone;
+    cudaStreamIsCapturing(stream_, &status);
+    if (status != cudaStreamCaptureStatusNone) {
+      cudaGraph_t graph = nullptr;
+      cudaStreamEndCapture(stream_, &graph);  // reports the failure that ended it: known already
+      if (graph) warn_on_failure(cudaGraphDestroy(graph), "cudaGraphDestroy");
+    }
     cudaGetLastError();  // so that the next launch check does not report it again
   }
   void launch_graph(void* g) override {

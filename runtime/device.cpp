@@ -1,14 +1,30 @@
 #include "runtime/device.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "base/error.h"
+#include "base/log.h"
 #include "base/parallel.h"
 
 namespace tg {
 
 std::string DeviceId::name() const {
   return cat(type == DeviceType::CPU ? "/cpu:" : "/gpu:", index);
+}
+
+DeviceLocks::DeviceLocks(std::vector<Device*> devices) {
+  std::erase_if(devices, [](Device* d) { return d == nullptr || !d->id().is_gpu(); });
+  std::sort(devices.begin(), devices.end(), [](Device* a, Device* b) { return a->id().index < b->id().index; });
+  devices.erase(std::unique(devices.begin(), devices.end()), devices.end());
+  for (Device* d : devices) {
+    d->work_mutex().lock();
+    held_.push_back(d);
+  }
+}
+
+DeviceLocks::~DeviceLocks() {
+  for (auto it = held_.rbegin(); it != held_.rend(); ++it) (*it)->work_mutex().unlock();
 }
 
 namespace {
@@ -38,6 +54,21 @@ static std::vector<Device*> discover_cuda_devices(std::string* reason) {
 }
 #endif
 
+std::vector<Device*> discover_devices_safely(const std::function<std::vector<Device*>(std::string*)>& discover,
+                                             std::string* reason) {
+  // Never rethrown: a static whose constructor throws is constructed again -- and fails
+  // again -- at every use, so every session would fail instead of running on the CPU.
+  try {
+    return discover(reason);
+  } catch (const std::exception& e) {
+    *reason = cat("opening the GPUs failed: ", e.what());
+  } catch (...) {
+    *reason = "opening the GPUs failed with an unknown exception";
+  }
+  log_warn("no GPU: ", *reason, "; running on the CPU");
+  return {};  // devices opened before the failure stay unused
+}
+
 Device* cpu_device() {
   static CpuDevice d;
   return &d;
@@ -47,7 +78,7 @@ namespace {
 struct CudaInventory {
   std::vector<Device*> devices;
   std::string reason;
-  CudaInventory() { devices = discover_cuda_devices(&reason); }
+  CudaInventory() { devices = discover_devices_safely(&discover_cuda_devices, &reason); }
 };
 const CudaInventory& inventory() {
   static CudaInventory inv;

@@ -10,6 +10,8 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -70,13 +72,41 @@ class Device {
   virtual void abandon_capture() {}
   virtual void launch_graph(void*) {}
   virtual void destroy_graph(void*) {}
+
+  // Held (through DeviceLocks) by whoever enqueues work on this device's one stream: a plan's
+  // build and run, a variable's copy, a plan's release. Work of two threads on one stream
+  // must not interleave: while one thread captures a CUDA graph, another's kernels would be
+  // recorded into it, and its synchronize would invalidate the capture. Recursive, so that a
+  // plan being built may create its variables.
+  std::recursive_mutex& work_mutex() { return work_mu_; }
+
+ private:
+  std::recursive_mutex work_mu_;
+};
+
+// Holds the work mutexes of the GPUs among `devices`, taken in index order (so that two
+// holders of overlapping sets never wait on each other); the CPU needs none.
+class DeviceLocks {
+ public:
+  explicit DeviceLocks(std::vector<Device*> devices);
+  ~DeviceLocks();
+  DeviceLocks(const DeviceLocks&) = delete;
+  DeviceLocks& operator=(const DeviceLocks&) = delete;
+
+ private:
+  std::vector<Device*> held_;
 };
 
 Device* cpu_device();
 // The CUDA devices found at first use (empty without GPUs or without CUDA in the build).
 const std::vector<Device*>& cuda_devices();
-// Why there are no CUDA devices ("" when there are some).
+// Why there are no CUDA devices ("" when there are some). Discovery runs once; a failure
+// of any kind means zero GPUs with its reason kept here, never an exception.
 std::string cuda_unavailable_reason();
+// Runs `discover` (which sets *reason when it finds nothing); an exception of any kind
+// becomes zero devices with the reason kept. The inventory's discovery goes through it.
+std::vector<Device*> discover_devices_safely(const std::function<std::vector<Device*>(std::string*)>& discover,
+                                             std::string* reason);
 // The device with this id; nullptr when it does not exist.
 Device* find_device(const DeviceId& id);
 

@@ -1,5 +1,6 @@
 #include "runtime/placement.h"
 
+#include <algorithm>
 #include <cctype>
 #include <map>
 #include <unordered_map>
@@ -76,7 +77,15 @@ class Placer {
   bool exists(const DeviceId& d) const {
     return d.type == DeviceType::CPU ? d.index == 0 : d.index < inv_.num_gpus;
   }
+  // Device memory holds no strings, and a CUDA kernel is chosen by one dtype (input 0's): a
+  // Select over strings has a kernel for its bool condition, yet its values cannot be there.
+  static bool touches_strings(const Node* n) {
+    for (const auto& in : n->inputs)
+      if (in.dtype() == DType::String) return true;
+    return std::find(n->out_dtypes.begin(), n->out_dtypes.end(), DType::String) != n->out_dtypes.end();
+  }
   static bool has_kernel(const Node* n, const DeviceId& d) {
+    if (d.is_gpu() && touches_strings(n)) return false;
     if (n->op == "Variable") return find_kernel("Assign", d.type, n->out_dtypes[0]) != nullptr;
     if (is_source_op(n->op)) return d.type == DeviceType::CPU;
     return find_kernel(n->op, d.type, kernel_dtype(*n)) != nullptr;
@@ -86,6 +95,8 @@ class Placer {
     if (!exists(d))
       return d.is_gpu() && inv_.num_gpus == 0 ? cat("there is no GPU (", inv_.no_gpu_reason, ")")
                                               : cat(d.name(), " does not exist");
+    if (d.is_gpu() && touches_strings(n))
+      return cat("op ", n->op, " has string inputs or outputs, which a GPU cannot hold");
     if (!has_kernel(n, d))
       return cat("op ", n->op, " has no ", device_type_name(d.type), " kernel for ",
                  dtype_name(kernel_dtype(*n)));

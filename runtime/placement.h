@@ -11,7 +11,8 @@
 //  3. Gradient nodes follow their forward node: they inherit its device scope when built.
 //  4. Otherwise a node goes to the preferred device (the first GPU when there is one) if the
 //     kernel registry has a kernel for (op, CUDA, dtype), else to the CPU -- string and lookup
-//     ops, for instance. Constants and fed placeholders are host values; the plan copies them
+//     ops, for instance. A GPU never takes a node with a string input or output (a Select
+//     over strings), whatever its kernel's dtype. Constants and fed placeholders are host values; the plan copies them
 //     to the device that reads them.
 //
 // Where an edge crosses devices the plan inserts a copy (runtime/plan.h).

@@ -37,6 +37,8 @@ Plan::Plan(Graph& g, const std::vector<Output>& feeds, const std::vector<Output>
            const std::vector<Node*>& targets, VariableStore& vars, const PlanOptions& options)
     : graph_(g), vars_(vars), options_(options) {
   if (!options_.allocator) options_.allocator = default_allocator();
+  // Building creates variables and copies constants on the GPUs placement may choose.
+  DeviceLocks lock(options_.placement.use_gpus ? cuda_devices() : std::vector<Device*>{});
   size_t n_nodes = static_cast<size_t>(g.num_nodes());
   std::vector<bool> fed(n_nodes), needed(n_nodes), pinned(n_nodes);
   for (const auto& f : feeds) {
@@ -153,12 +155,34 @@ Plan::Plan(Graph& g, const std::vector<Output>& feeds, const std::vector<Output>
   }
   find_segments();
   last_feed_shapes_.resize(feed_slots_.size());
+  for (const auto& st : steps_)
+    if (st.gpu) gpus_.push_back(st.device);
+  for (const auto& s : slots_)
+    if (s.device.is_gpu()) gpus_.push_back(find_device(s.device));
+  std::sort(gpus_.begin(), gpus_.end());
+  gpus_.erase(std::unique(gpus_.begin(), gpus_.end()), gpus_.end());
 }
 
 Plan::~Plan() {
+  DeviceLocks lock(gpus_);
+  // Work of the last run may still read the staging buffers and device memory released here.
+  for (Device* d : gpus_) {
+    try {
+      d->synchronize();
+    } catch (const std::exception& e) {
+      log_warn("releasing a plan on ", d->name(), ": ", e.what());
+    }
+  }
   drop_graphs();
-  for (auto& st : steps_)
+  for (auto& state : saved_states_) release_state(state);
+  for (auto& st : steps_) {
     if (st.staged) st.device->destroy_event(st.staged);
+    st.staging.reset();
+  }
+  // Released while the lock is held, not after it with the members.
+  fetch_staging_.clear();
+  for (auto& s : slots_) s.tensor = Tensor();
+  buffers_.clear();
 }
 
 int Plan::num_copies() const {

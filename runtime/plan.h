@@ -11,9 +11,15 @@
 // the host's work. Constants are copied once, when the plan is built. GPU results read on the
 // CPU, and fetches, are copied out (fetches through page-locked staging too).
 //
+// Threads: a plan's build, runs and release hold the work mutexes of the GPUs it uses
+// (Device::work_mutex), so that sessions on other threads never interleave their work with
+// its captures on a device's one stream.
+//
 // CUDA graphs: each stretch of consecutive kernel steps on one GPU is a segment. Once a
 // segment has run with the current shapes, its next run captures it as a CUDA graph, and later
-// runs replay the graph -- one launch instead of one per kernel. Steps that draw fresh random
+// runs replay the graph -- one launch instead of one per kernel. The buffers and graphs of the
+// last few feed shapes are kept (PlanOptions::shape_states), since a graph replays the
+// buffers it captured. Steps that draw fresh random
 // numbers per run (dropout) are left out of segments, since a graph would freeze their seed.
 #pragma once
 
@@ -36,6 +42,10 @@ struct PlanOptions {
   PlacementOptions placement;
   bool fuse_ops = true;
   bool cuda_graphs = true;  // capture and replay GPU segments
+  // Feed shapes whose buffers and graphs are kept (least recently used dropped): alternating
+  // batch sizes then replay their graphs instead of recapturing. 0: 4 for plans with CUDA
+  // graphs, else 1 (a CPU plan gains nothing for the memory).
+  int shape_states = 0;
 };
 
 class Plan {
@@ -53,6 +63,7 @@ class Plan {
   int num_fused() const { return num_fused_; }
   int num_copies() const;            // copy steps between devices
   int num_graph_launches() const { return graph_launches_; }  // CUDA graph replays so far
+  int num_shape_states() const { return static_cast<int>(saved_states_.size()) + (shapes_ready_ ? 1 : 0); }
   size_t planned_bytes() const { return planned_bytes_; }
   // Where each placed node runs, as (node name, device name), in plan order.
   const std::vector<std::pair<std::string, std::string>>& placements() const { return placements_; }
@@ -97,7 +108,21 @@ class Plan {
     void* graph = nullptr;    // captured CUDA graph
   };
 
+  // What a set of feed shapes planned: slot shapes, buffers, and the segments' graphs.
+  struct ShapeState {
+    std::vector<Shape> feed_shapes, slot_shapes;
+    std::vector<Tensor> slot_tensors;  // of Computed and Alias slots
+    std::vector<std::shared_ptr<Buffer>> buffers;
+    std::vector<Segment> segments;
+    size_t planned_bytes = 0;
+    uint64_t last_used = 0;
+  };
+
   int slot_of(const Output& o) const;
+  void change_shapes();
+  ShapeState save_state();
+  void restore_state(ShapeState&& st);
+  void release_state(ShapeState& st);
   int add_slot(const Node* n, int index, SlotKind kind, const DeviceId& device);
   int input_on(int slot, const DeviceId& device);
   void add_step(std::string op, const Node* node, const Attrs* attrs, std::vector<Output> inputs,
@@ -109,6 +134,7 @@ class Plan {
   void run_step(Step& st, uint64_t run_counter);
   void run_segment(Segment& seg, uint64_t run_counter);
   Tensor fetch(int slot, size_t k);
+  std::string late_fault_hint(const std::string& message) const;
   [[noreturn]] void rethrow_in_step(const Step& s, const std::exception& e) const;
 
   Graph& graph_;
@@ -127,8 +153,12 @@ class Plan {
   std::vector<std::pair<int, bool>> var_slots_;  // (slot, read before written)
   std::vector<const Node*> assigned_vars_;       // initialized by this plan's Assign steps
   std::vector<std::shared_ptr<Buffer>> buffers_;
-  std::vector<Shape> last_feed_shapes_;
+  std::vector<Shape> last_feed_shapes_, previous_feed_shapes_;
+  std::vector<ShapeState> saved_states_;        // other feed shapes, kept for reuse
+  uint64_t shape_uses_ = 0;
   std::vector<std::pair<std::string, std::string>> placements_;
+  std::vector<Device*> gpus_;                   // the GPUs its steps and variables use
+  std::string last_gpu_work_;                   // the last GPU work enqueued, for late faults
   bool shapes_ready_ = false;
   int num_fused_ = 0;
   int graph_launches_ = 0;

@@ -110,18 +110,97 @@ void Plan::plan_memory() {
   }
 }
 
+Plan::ShapeState Plan::save_state() {
+  ShapeState st;
+  st.feed_shapes = last_feed_shapes_;  // already the new ones: the caller fixes this up
+  for (auto& s : slots_) {
+    st.slot_shapes.push_back(s.shape);
+    bool own = s.kind == SlotKind::Computed || s.kind == SlotKind::Alias;
+    st.slot_tensors.push_back(own ? s.tensor : Tensor());
+  }
+  st.buffers = std::move(buffers_);
+  buffers_.clear();
+  st.segments = segments_;
+  for (auto& seg : segments_) seg.graph = nullptr;  // now the state's
+  st.planned_bytes = planned_bytes_;
+  st.last_used = ++shape_uses_;
+  return st;
+}
+
+void Plan::restore_state(ShapeState&& st) {
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    Slot& s = slots_[i];
+    if (s.kind == SlotKind::Feed) continue;  // its shape and tensor are this run's feed
+    s.shape = st.slot_shapes[i];
+    if (s.kind == SlotKind::Computed || s.kind == SlotKind::Alias) s.tensor = st.slot_tensors[i];
+  }
+  buffers_ = std::move(st.buffers);
+  segments_ = std::move(st.segments);
+  planned_bytes_ = st.planned_bytes;
+}
+
+void Plan::release_state(ShapeState& st) {
+  for (auto& seg : st.segments)
+    if (seg.graph) seg.device->destroy_graph(seg.graph);
+  st.segments.clear();
+  st.slot_tensors.clear();
+  st.buffers.clear();
+}
+
+// New feed shapes: the state kept for them, or shapes inferred and buffers planned afresh.
+// The state being left is kept too, up to the limit, dropping the least recently used.
+void Plan::change_shapes() {
+  size_t limit = options_.shape_states > 0 ? static_cast<size_t>(options_.shape_states)
+                 : (options_.cuda_graphs && !segments_.empty()) ? 4 : 1;
+  if (shapes_ready_ && limit > 1) {
+    ShapeState old = save_state();
+    old.feed_shapes = previous_feed_shapes_;
+    saved_states_.push_back(std::move(old));
+  }
+  auto found = std::find_if(saved_states_.begin(), saved_states_.end(),
+                            [&](const ShapeState& st) { return st.feed_shapes == last_feed_shapes_; });
+  if (found != saved_states_.end()) {
+    // Device work of the previous shapes may still read buffers; it is ordered before all
+    // later work on the same stream, so the restored buffers are safe to use.
+    restore_state(std::move(*found));
+    saved_states_.erase(found);
+  } else {
+    infer_all_shapes();
+    drop_graphs();
+    plan_memory();
+  }
+  while (saved_states_.size() + 1 > limit) {
+    auto lru = std::min_element(saved_states_.begin(), saved_states_.end(),
+                                [](const ShapeState& a, const ShapeState& b) { return a.last_used < b.last_used; });
+    if (lru == saved_states_.end()) break;
+    release_state(*lru);
+    saved_states_.erase(lru);
+  }
+  shapes_ready_ = true;
+}
+
 void Plan::drop_graphs() {
   for (auto& seg : segments_) {
     if (seg.graph) seg.device->destroy_graph(seg.graph);
     seg.graph = nullptr;
     seg.runs = 0;
+    seg.capturable = true;  // new shapes: capturing is worth another try
   }
+}
+
+// A kernel's fault is reported by whatever next waits for the stream -- a copy to the host --
+// so a CUDA error there also names the GPU work enqueued last, the likelier culprit.
+std::string Plan::late_fault_hint(const std::string& message) const {
+  if (last_gpu_work_.empty() || message.find("CUDA error") == std::string::npos) return "";
+  return cat(" (CUDA reports a kernel's fault at the next wait for its stream: the last GPU work enqueued was ",
+             last_gpu_work_, ")");
 }
 
 void Plan::rethrow_in_step(const Step& s, const std::exception& e) const {
   std::string m = e.what();
-  if (m.rfind("node '", 0) == 0) throw Error(m);
-  throw Error(cat("node '", s.node->name, "' (op ", s.op, ") on ", s.device->name(), ": ", m));
+  std::string hint = s.kind == StepKind::Copy ? late_fault_hint(m) : "";
+  if (m.rfind("node '", 0) == 0) throw Error(m + hint);
+  throw Error(cat("node '", s.node->name, "' (op ", s.op, ") on ", s.device->name(), ": ", m, hint));
 }
 
 void Plan::run_step(Step& st, uint64_t run_counter) {
@@ -162,6 +241,8 @@ void Plan::run_step(Step& st, uint64_t run_counter) {
 
 void Plan::run_segment(Segment& seg, uint64_t run_counter) {
   seg.device->activate();
+  last_gpu_work_ = cat("the segment of steps '", steps_[static_cast<size_t>(seg.first)].node->name, "' to '",
+                       steps_[static_cast<size_t>(seg.last)].node->name, "' on ", seg.device->name());
   auto run_steps = [&] {
     for (int i = seg.first; i <= seg.last; ++i) run_step(steps_[static_cast<size_t>(i)], run_counter);
   };
@@ -173,20 +254,23 @@ void Plan::run_segment(Segment& seg, uint64_t run_counter) {
     return;
   }
   if (!seg.graph) {
+    // Ending the capture and instantiating the graph can fail too: until then the steps were
+    // only recorded, so any failure abandons the capture and runs them directly.
     seg.device->begin_capture();
     try {
       run_steps();
+      seg.graph = seg.device->end_capture();
     } catch (const std::exception& e) {
-      // The capture is abandoned; the segment runs kernel by kernel from now on.
+      // The segment runs kernel by kernel until its shapes change (drop_graphs resets this).
       seg.device->abandon_capture();
       seg.capturable = false;
       log_warn("a CUDA graph could not capture steps '", steps_[static_cast<size_t>(seg.first)].node->name,
-               "' to '", steps_[static_cast<size_t>(seg.last)].node->name, "' (", e.what(),
-               "): they run kernel by kernel");
+               "' to '", steps_[static_cast<size_t>(seg.last)].node->name, "' on ", seg.device->name(), " (",
+               e.what(), "): they run kernel by kernel");
       run_steps();
+      ++seg.runs;
       return;
     }
-    seg.graph = seg.device->end_capture();
   }
   seg.device->launch_graph(seg.graph);
   ++seg.runs;
@@ -201,11 +285,17 @@ Tensor Plan::fetch(int slot, size_t k) {
   if (staging.empty() || staging.capacity() < static_cast<size_t>(s.tensor.num_elements()))
     staging = Tensor(s.dtype, s.tensor.shape(), dev->staging_allocator());
   staging = staging.with_shape(s.tensor.shape());
-  dev->copy_to_host(staging.raw(), s.tensor.raw(), s.tensor.bytes());
+  try {
+    dev->copy_to_host(staging.raw(), s.tensor.raw(), s.tensor.bytes());
+  } catch (const std::exception& e) {
+    std::string m = e.what();
+    throw Error(cat("fetching '", s.node->name, ":", s.index, "' from ", dev->name(), ": ", m, late_fault_hint(m)));
+  }
   return staging.clone();
 }
 
 std::vector<Tensor> Plan::run(const FeedList& feeds, uint64_t run_counter) {
+  DeviceLocks lock(gpus_);
   bool changed = !shapes_ready_;
   for (const auto& [out, t] : feeds) {
     const Shape& want = out.shape();
@@ -220,6 +310,7 @@ std::vector<Tensor> Plan::run(const FeedList& feeds, uint64_t run_counter) {
     Slot& s = slots_[static_cast<size_t>(feed_slots_[k])];
     s.tensor = t;
     if (last_feed_shapes_[k] != t.shape()) {
+      if (!changed) previous_feed_shapes_ = last_feed_shapes_;
       last_feed_shapes_[k] = t.shape();
       s.shape = t.shape();
       changed = true;
@@ -230,12 +321,7 @@ std::vector<Tensor> Plan::run(const FeedList& feeds, uint64_t run_counter) {
     TG_CHECK(!read_first || vars_.get(v).initialized, "variable '", v->name,
              "' is read before it was initialized: run the initializer first");
   }
-  if (changed) {
-    infer_all_shapes();
-    drop_graphs();
-    plan_memory();
-    shapes_ready_ = true;
-  }
+  if (changed) change_shapes();
   for (size_t i = 0; i < steps_.size();) {
     Step& st = steps_[i];
     if (st.segment >= 0) {
@@ -244,6 +330,8 @@ std::vector<Tensor> Plan::run(const FeedList& feeds, uint64_t run_counter) {
       i = static_cast<size_t>(seg.last) + 1;
     } else {
       if (st.gpu) st.device->activate();
+      if (st.gpu && st.kind == StepKind::Kernel)
+        last_gpu_work_ = cat("node '", st.node->name, "' (op ", st.op, ") on ", st.device->name());
       run_step(st, run_counter);
       ++i;
     }

@@ -78,6 +78,34 @@ TEST_F(PlacementWithGpu, AGpuScopeOverAnOpWithoutCudaKernelFallsBackOrFails) {
   }
 }
 
+// Kernels are chosen by input 0's dtype: Select's is its bool condition. Its string values
+// cannot be on a GPU, so it runs on the CPU; a numeric Select still goes to the GPU.
+TEST_F(PlacementWithGpu, AnOpWithAStringInputOrOutputStaysOnTheCpu) {
+  Output x = ops::placeholder(g, DType::Float32, {-1});
+  Output cond = ops::greater(x, ops::scalar(g, 0.0));
+  Output a = ops::placeholder(g, DType::String, {-1});
+  Output b = ops::placeholder(g, DType::String, {-1});
+  Output strings = ops::select(cond, a, b);
+  Output numbers = ops::select(cond, x, x);
+  auto d = place_with_gpu({strings.node, numbers.node});
+  EXPECT_EQ(d[0], kCpu);
+  EXPECT_EQ(d[1], kGpu);
+  Output hard;
+  {
+    auto scope = g.device("/gpu:0");
+    hard = ops::select(cond, a, b);
+  }
+  EXPECT_EQ(place_with_gpu({hard.node}, true)[0], kCpu);
+  try {
+    place_with_gpu({hard.node}, false);
+    FAIL() << "strings cannot be placed on a GPU";
+  } catch (const Error& e) {
+    std::string m = e.what();
+    EXPECT_NE(m.find(hard.node->name), std::string::npos) << m;
+    EXPECT_NE(m.find("string inputs or outputs"), std::string::npos) << m;
+  }
+}
+
 TEST_F(PlacementWithGpu, AMissingGpuFallsBackOrFails) {
   Output x = ops::placeholder(g, DType::Float32, {2, 2});
   Output y;
@@ -184,6 +212,29 @@ TEST(Devices, NoGpuMeansZeroDevicesAndTheCpuRunsEverything) {
   sess.run(FeedList{}, {}, {step.node});
   EXPECT_EQ(sess.variable_value(v).to_vector<float>(), (std::vector<float>{2, 3}));
   for (const auto& [name, dev] : sess.last_plan()->placements()) EXPECT_EQ(dev, "/cpu:0") << name;
+}
+
+// Discovery that throws (a GPU that cannot be opened) means zero GPUs with the reason kept,
+// the same answer every time -- never an exception at each later use.
+TEST(Devices, ADiscoveryFailureMeansZeroGpusWithTheReason) {
+  int calls = 0;
+  std::string reason;
+  auto devices = discover_devices_safely(
+      [&](std::string*) -> std::vector<Device*> {
+        ++calls;
+        throw Error("CUDA error 'out of memory' in cudaStreamCreateWithFlags");
+      },
+      &reason);
+  EXPECT_TRUE(devices.empty());
+  EXPECT_EQ(calls, 1);
+  EXPECT_NE(reason.find("opening the GPUs failed"), std::string::npos) << reason;
+  EXPECT_NE(reason.find("cudaStreamCreateWithFlags"), std::string::npos) << reason;
+  std::string other;
+  EXPECT_TRUE(discover_devices_safely([](std::string*) -> std::vector<Device*> { throw 42; }, &other).empty());
+  EXPECT_NE(other.find("unknown exception"), std::string::npos) << other;
+  // And the inventory itself answers the same way at every call.
+  EXPECT_EQ(cuda_devices().size(), cuda_devices().size());
+  EXPECT_EQ(cuda_unavailable_reason(), cuda_unavailable_reason());
 }
 
 }  // namespace
