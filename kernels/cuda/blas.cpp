@@ -14,9 +14,14 @@ namespace {
 void* open_library(const char* name) {
   if (void* h = dlopen(name, RTLD_NOW | RTLD_GLOBAL)) return h;
   std::string first = dlerror();
-  // The toolkit this build was linked against, where the loader's search does not reach.
-  if (void* h = dlopen((std::string(TG_CUDA_LIBRARY_DIR) + "/" + name).c_str(), RTLD_NOW | RTLD_GLOBAL)) return h;
-  throw Error(cat("cannot load ", name, " (needed for matrix products on the GPU): ", first));
+  // The toolkit this build was linked against, where the loader's search does not reach;
+  // toolkits install into lib64 or lib (with one of them often a link to the other).
+  std::string dir = TG_CUDA_LIBRARY_DIR;
+  std::string parent = dir.substr(0, dir.find_last_of('/'));
+  for (const std::string& d : {dir, parent + "/lib64", parent + "/lib"})
+    if (void* h = dlopen((d + "/" + name).c_str(), RTLD_NOW | RTLD_GLOBAL)) return h;
+  throw Error(cat("cannot load ", name, " (needed for matrix products on the GPU): ", first, "; also not in ",
+                  dir, ", ", parent, "/lib64 or ", parent, "/lib"));
 }
 
 template <class F>
@@ -35,6 +40,11 @@ BlasApi load() {
   bind(blas, "cublasSetMathMode", &a.set_math_mode);
   bind(blas, "cublasSetStream_v2", &a.set_stream);
   bind(blas, "cublasDgemm_v2", &a.dgemm);
+#if CUBLAS_VER_MAJOR >= 12
+  a.dgemm_64 = reinterpret_cast<decltype(a.dgemm_64)>(dlsym(blas, "cublasDgemm_v2_64"));
+#endif
+  bind(blas, "cublasSgemm_v2", &a.sgemm);
+  bind(blas, "cublasSetWorkspace_v2", &a.set_workspace);
   bind(blas, "cublasGetStatusString", &a.status_string);
   bind(lt, "cublasLtCreate", &a.lt_create);
   bind(lt, "cublasLtMatmulDescCreate", &a.lt_desc_create);

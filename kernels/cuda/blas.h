@@ -14,6 +14,11 @@ struct BlasApi {
   decltype(&cublasSetMathMode) set_math_mode;
   decltype(&cublasSetStream_v2) set_stream;
   decltype(&cublasDgemm_v2) dgemm;
+#if CUBLAS_VER_MAJOR >= 12
+  decltype(&cublasDgemm_v2_64) dgemm_64;  // 64-bit dimensions; null where the library lacks it
+#endif
+  decltype(&cublasSgemm_v2) sgemm;
+  decltype(&cublasSetWorkspace_v2) set_workspace;
   decltype(&cublasGetStatusString) status_string;
   decltype(&cublasLtCreate) lt_create;
   decltype(&cublasLtMatmulDescCreate) lt_desc_create;

@@ -20,7 +20,7 @@ struct Handles {
 constexpr size_t kWorkspaceBytes = size_t{32} << 20;
 
 // Handles are shared by the sessions on a device, which all enqueue on its one stream.
-Handles& handles() {
+Handles& handles_of_current_device() {
   static std::array<Handles, 64> all;
   int dev = 0;
   TG_CUDA_CHECK(cudaGetDevice(&dev));
@@ -28,37 +28,45 @@ Handles& handles() {
   return all[static_cast<size_t>(dev)];
 }
 
+// The device's workspace, allocated at first use (h.mu held).
+void* workspace_locked(Handles& h) {
+  if (!h.workspace) TG_CUDA_CHECK(cudaMalloc(&h.workspace, kWorkspaceBytes));
+  return h.workspace;
+}
+
 }  // namespace
 
 cublasHandle_t blas_handle(const KernelContext& c) {
-  Handles& h = handles();
+  Handles& h = handles_of_current_device();
   std::lock_guard<std::mutex> lock(h.mu);
   if (!h.blas) {
     TG_CUDA_CHECK(blas().create(&h.blas));
     // Full float32 products, as on the CPU; no TF32.
     TG_CUDA_CHECK(blas().set_math_mode(h.blas, CUBLAS_DEFAULT_MATH));
+    // A workspace of its own making would be allocated inside a capture (an allocation node
+    // in the graph); cuBLAS and cuBLASLt share this one, ordered on the device's one stream.
+    TG_CUDA_CHECK(blas().set_workspace(h.blas, workspace_locked(h), kWorkspaceBytes));
   }
   TG_CUDA_CHECK(blas().set_stream(h.blas, stream_of(c)));
   return h.blas;
 }
 
 cublasLtHandle_t lt_handle() {
-  Handles& h = handles();
+  Handles& h = handles_of_current_device();
   std::lock_guard<std::mutex> lock(h.mu);
   if (!h.lt) TG_CUDA_CHECK(blas().lt_create(&h.lt));
   return h.lt;
 }
 
 void* lt_workspace(size_t* bytes) {
-  Handles& h = handles();
+  Handles& h = handles_of_current_device();
   std::lock_guard<std::mutex> lock(h.mu);
-  if (!h.workspace) TG_CUDA_CHECK(cudaMalloc(&h.workspace, kWorkspaceBytes));
   *bytes = kWorkspaceBytes;
-  return h.workspace;
+  return workspace_locked(h);
 }
 
 cudnnHandle_t dnn_handle(const KernelContext& c) {
-  Handles& h = handles();
+  Handles& h = handles_of_current_device();
   std::lock_guard<std::mutex> lock(h.mu);
   if (!h.dnn) TG_CUDA_CHECK(cudnnCreate(&h.dnn));
   TG_CUDA_CHECK(cudnnSetStream(h.dnn, stream_of(c)));

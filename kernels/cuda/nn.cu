@@ -1,7 +1,11 @@
 // CUDA kernels of the neural-network family. Float32 matrix products run on cuBLASLt with the
-// bias (and ReLU) fused into the product through its epilogue; float64 products on cuBLAS.
+// bias (and ReLU) fused into the product through its epilogue -- on plain cuBLAS, with the bias
+// and activation as a kernel of their own, where cuBLASLt's heuristic finds no algorithm;
+// float64 products on cuBLAS (its 64-bit API where the library has it).
 // Sigmoid, tanh, ReLU and ELU and the softmaxes run on cuDNN; the rest are own kernels over
 // the formulas the CPU kernels use (kernels/activation.h, kernels/dropout.h).
+#include <algorithm>
+#include <limits>
 #include <map>
 #include <tuple>
 
@@ -30,6 +34,7 @@ struct LtPlan {
   cublasLtMatmulDesc_t desc = nullptr;
   cublasLtMatrixLayout_t a = nullptr, b = nullptr, d = nullptr;
   cublasLtMatmulAlgo_t algo{};
+  bool found = false;  // cuBLASLt's heuristic had an algorithm: else the caller falls back
 };
 
 LtPlan& lt_plan(const Gemm& g, cublasLtEpilogue_t epilogue) {
@@ -61,13 +66,15 @@ LtPlan& lt_plan(const Gemm& g, cublasLtEpilogue_t epilogue) {
   cublasStatus_t destroyed = blas().lt_pref_destroy(pref);
   TG_CUDA_CHECK(st);
   TG_CUDA_CHECK(destroyed);
-  TG_CHECK(found > 0, "cuBLASLt has no algorithm for a ", g.m, "x", g.k, " by ", g.k, "x", g.n, " product");
+  p.found = found > 0;
   p.algo = result.algo;
   return plans.emplace(key, p).first->second;
 }
 
-void lt_matmul(const KernelContext& c, const Gemm& g, const float* bias, cublasLtEpilogue_t epilogue) {
+// False, having done nothing, when cuBLASLt has no algorithm for this product and epilogue.
+bool lt_matmul(const KernelContext& c, const Gemm& g, const float* bias, cublasLtEpilogue_t epilogue) {
   LtPlan& p = lt_plan(g, epilogue);
+  if (!p.found) return false;
   if (bias) TG_CUDA_CHECK(blas().lt_desc_set(p.desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias, sizeof(bias)));
   float one = 1.f, zero = 0.f;
   size_t ws = 0;
@@ -75,14 +82,53 @@ void lt_matmul(const KernelContext& c, const Gemm& g, const float* bias, cublasL
   TG_CUDA_CHECK(blas().lt_matmul(lt_handle(), p.desc, &one, c.in(1).data<float>(), p.a, c.in(0).data<float>(), p.b, &zero,
                                c.out().data<float>(), p.d, c.out().data<float>(), p.d, &p.algo, workspace, ws,
                                stream_of(c)));
+  return true;
+}
+
+// cuBLAS's classic API takes int dimensions.
+bool fits_int(const Gemm& g) {
+  return std::max({g.m, g.n, g.k}) <= std::numeric_limits<int>::max();
+}
+[[noreturn]] void too_large(const Gemm& g, const char* type) {
+  fail(type, " product ", g.m, "x", g.k, " by ", g.k, "x", g.n, " has a dimension over cuBLAS's 32-bit limit");
 }
 
 void dgemm(const KernelContext& c, const Gemm& g) {
   double one = 1, zero = 0;
-  TG_CUDA_CHECK(blas().dgemm(blas_handle(c), g.tb ? CUBLAS_OP_T : CUBLAS_OP_N, g.ta ? CUBLAS_OP_T : CUBLAS_OP_N,
-                            static_cast<int>(g.n), static_cast<int>(g.m), static_cast<int>(g.k), &one,
-                            c.in(1).data<double>(), static_cast<int>(g.tb ? g.k : g.n), c.in(0).data<double>(),
-                            static_cast<int>(g.ta ? g.m : g.k), &zero, c.out().data<double>(), static_cast<int>(g.n)));
+  cublasOperation_t op_b = g.tb ? CUBLAS_OP_T : CUBLAS_OP_N, op_a = g.ta ? CUBLAS_OP_T : CUBLAS_OP_N;
+#if CUBLAS_VER_MAJOR >= 12
+  if (blas().dgemm_64) {  // 64-bit dimensions (CUDA 12 and later)
+    TG_CUDA_CHECK(blas().dgemm_64(blas_handle(c), op_b, op_a, g.n, g.m, g.k, &one, c.in(1).data<double>(),
+                                  g.tb ? g.k : g.n, c.in(0).data<double>(), g.ta ? g.m : g.k, &zero,
+                                  c.out().data<double>(), g.n));
+    return;
+  }
+#endif
+  if (!fits_int(g)) too_large(g, "float64");
+  TG_CUDA_CHECK(blas().dgemm(blas_handle(c), op_b, op_a, static_cast<int>(g.n), static_cast<int>(g.m),
+                             static_cast<int>(g.k), &one, c.in(1).data<double>(), static_cast<int>(g.tb ? g.k : g.n),
+                             c.in(0).data<double>(), static_cast<int>(g.ta ? g.m : g.k), &zero,
+                             c.out().data<double>(), static_cast<int>(g.n)));
+}
+
+// The float32 product on plain cuBLAS, where cuBLASLt has no algorithm.
+void sgemm(const KernelContext& c, const Gemm& g) {
+  if (!fits_int(g)) too_large(g, "float32");
+  float one = 1, zero = 0;
+  TG_CUDA_CHECK(blas().sgemm(blas_handle(c), g.tb ? CUBLAS_OP_T : CUBLAS_OP_N, g.ta ? CUBLAS_OP_T : CUBLAS_OP_N,
+                             static_cast<int>(g.n), static_cast<int>(g.m), static_cast<int>(g.k), &one,
+                             c.in(1).data<float>(), static_cast<int>(g.tb ? g.k : g.n), c.in(0).data<float>(),
+                             static_cast<int>(g.ta ? g.m : g.k), &zero, c.out().data<float>(), static_cast<int>(g.n)));
+}
+
+// out = in0 x in1 without an epilogue.
+template <class T>
+void product(const KernelContext& c, const Gemm& g) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (!lt_matmul(c, g, nullptr, CUBLASLT_EPILOGUE_DEFAULT)) sgemm(c, g);
+  } else {
+    dgemm(c, g);
+  }
 }
 
 // A product with an empty inner dimension is zero (cuBLAS would leave the output alone).
@@ -97,8 +143,7 @@ template <class T>
 void matmul(const KernelContext& c) {
   Gemm g = gemm_dims(c);
   if (empty_product(c, g)) return;
-  if constexpr (std::is_same_v<T, float>) lt_matmul(c, g, nullptr, CUBLASLT_EPILOGUE_DEFAULT);
-  else dgemm(c, g);
+  product<T>(c, g);
 }
 
 // y[r, j] = act(x[r, j] + bias[j]); bias may be null (activation only).
@@ -124,18 +169,17 @@ void fused_matmul(const KernelContext& c) {
     if (g.k > 0) {
       const float* bias = c.in(2).data<float>();
       bool in_epilogue = act == Act::None || act == Act::Relu;
-      lt_matmul(c, g, bias, act == Act::Relu ? CUBLASLT_EPILOGUE_RELU_BIAS : CUBLASLT_EPILOGUE_BIAS);
-      if (!in_epilogue) {
-        float* y = c.out().data<float>();
-        bias_act<float>(c, y, nullptr, y, g.m * g.n, g.n, act);
+      // Without an algorithm for the epilogue: the plain product below, then bias and activation.
+      if (lt_matmul(c, g, bias, act == Act::Relu ? CUBLASLT_EPILOGUE_RELU_BIAS : CUBLASLT_EPILOGUE_BIAS)) {
+        if (!in_epilogue) {
+          float* y = c.out().data<float>();
+          bias_act<float>(c, y, nullptr, y, g.m * g.n, g.n, act);
+        }
+        return;
       }
-      return;
     }
   }
-  if (!empty_product(c, g)) {
-    if constexpr (std::is_same_v<T, float>) lt_matmul(c, g, nullptr, CUBLASLT_EPILOGUE_DEFAULT);
-    else dgemm(c, g);
-  }
+  if (!empty_product(c, g)) product<T>(c, g);
   T* y = c.out().data<T>();
   bias_act<T>(c, y, c.in(2).data<T>(), y, g.m * g.n, g.n, act);
 }
