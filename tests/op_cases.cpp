@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "graph/gradients.h"
+
 namespace tg::testing {
 
 namespace {
@@ -296,6 +298,20 @@ std::vector<OpCase> all_op_cases() {
                  return o;
                },
                {0}});
+  // GatherGrad (through the gradient of gather): rows of repeated ids add up.
+  c.push_back({"gather_grad", {f({5, 3}), ids({9}, 5), f({9, 3})},
+               [](std::vector<O>& x) {
+                 return gradients({ops::reduce_sum(ops::mul(ops::gather(x[0], x[1]), x[2]))}, {x[0]})[0];
+               },
+               [](const std::vector<Ref>& r) {
+                 Ref o = make(Shape{5, 3});
+                 for (int i = 0; i < 9; ++i)
+                   for (int j = 0; j < 3; ++j)
+                     o.v[static_cast<size_t>(static_cast<int64_t>(r[1].v[static_cast<size_t>(i)]) * 3 + j)] +=
+                         r[2].v[static_cast<size_t>(i * 3 + j)];
+                 return o;
+               },
+               {}});
   c.push_back({"one_hot", {ids({4}, 3)}, [](std::vector<O>& x) { return ops::one_hot(x[0], 3, 1, 0); },
                [](const std::vector<Ref>& r) {
                  Ref o = make(Shape{4, 3});
