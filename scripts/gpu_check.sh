@@ -14,7 +14,10 @@
 # Without an argument: bundle if there is no bundle yet, then run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-B=build-gpu
+# TG_GPU_BUILD and TG_BENCH_OUT move the build and the benchmark table (the stage test runs
+# `run` on a fake bundle whose programs fail, checking that every stage leaves its log).
+B=${TG_GPU_BUILD:-build-gpu}
+R=${TG_BENCH_OUT:-benchmarks/results}
 mode=${1:-all}
 
 bundle() {
@@ -66,21 +69,25 @@ run() {
     echo "gpu_check: the libraries above are missing on this machine" >&2
     exit 1
   fi
-  "$dir/tg_gpu_tests" --gtest_list_tests > /dev/null  # the programs start here
+  # Each stage runs whatever the previous ones gave, and leaves its log, so that one run shows
+  # everything: under set -e a bare failing command (or a grep that matches nothing, under
+  # pipefail) would end the script with nothing written.
+  "$dir/tg_gpu_tests" --gtest_list_tests > "$out/start.log" 2>&1 ||
+    { echo "gpu_check: tg_gpu_tests does not start (see $out/start.log)" >&2; failed=1; }
   # The engine must see the GPU; tests that skip would prove nothing.
-  "$dir/tg_train_bench" --workload taxi-S --seconds 0.2 --device gpu > /dev/null
+  "$dir/tg_train_bench" --workload taxi-S --seconds 0.2 --device gpu > "$out/sees_gpu.log" 2>&1 ||
+    { echo "gpu_check: the engine does not run on the GPU (see $out/sees_gpu.log)" >&2; failed=1; }
 
-  # Each stage runs whatever the previous ones gave, so that one run shows everything.
-  timeout 300 "$dir/tg_gpu_tests" --gtest_filter='*OpOnGpu*:Cuda.*:Placement*:Devices*:*OpForward*' \
+  timeout 300 "$dir/tg_gpu_tests" --gtest_filter='*OpOnGpu*:Cuda*:Placement*:Devices*:*OpForward*' \
     > "$out/gpu_tests.log" 2>&1 || failed=1
-  grep -E "^\[  (FAILED|SKIPPED) |^\[  PASSED|tests? ran" "$out/gpu_tests.log" | tail -30
+  { grep -E "^\[  (FAILED|SKIPPED) |^\[  PASSED|tests? ran" "$out/gpu_tests.log" || true; } | tail -30
   if grep "^\[  SKIPPED \]" "$out/gpu_tests.log" | grep -v "Devices.NoGpu" | grep -q "\."; then
     echo "gpu_check: GPU tests skipped on a machine with a GPU" >&2
     failed=1
   fi
   python3 benchmarks/gpu_bench.py --tg "$dir/tg_train_bench" --seconds "${TG_BENCH_SECONDS:-3}" \
-    --out benchmarks/results 2>&1 | tee "$out/gpu_bench.log" || failed=1
-  cp benchmarks/results/gpu.md benchmarks/results/gpu.json "$out/" 2>/dev/null || true
+    --out "$R" 2>&1 | tee "$out/gpu_bench.log" || failed=1
+  cp "$R/gpu.md" "$R/gpu.json" "$out/" 2>/dev/null || true
   # The main job end to end on the GPU: estimators, checkpoints and metrics with GPU variables.
   timeout 240 "$dir/sample_taxi_fare" --generate 50000 --work_dir /tmp/tg_gpu_taxi > "$out/taxi_sample.log" 2>&1 ||
     failed=1
