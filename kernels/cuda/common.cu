@@ -43,11 +43,12 @@ cublasHandle_t blas_handle(const KernelContext& c) {
     TG_CUDA_CHECK(blas().create(&h.blas));
     // Full float32 products, as on the CPU; no TF32.
     TG_CUDA_CHECK(blas().set_math_mode(h.blas, CUBLAS_DEFAULT_MATH));
-    // A workspace of its own making would be allocated inside a capture (an allocation node
-    // in the graph); cuBLAS and cuBLASLt share this one, ordered on the device's one stream.
-    TG_CUDA_CHECK(blas().set_workspace(h.blas, workspace_locked(h), kWorkspaceBytes));
   }
   TG_CUDA_CHECK(blas().set_stream(h.blas, stream_of(c)));
+  // A workspace of cuBLAS's own making would be allocated inside a capture (an allocation
+  // node in the graph); cuBLAS and cuBLASLt share this one, ordered on the device's one
+  // stream. Set after the stream, since setting a stream resets the workspace.
+  TG_CUDA_CHECK(blas().set_workspace(h.blas, workspace_locked(h), kWorkspaceBytes));
   return h.blas;
 }
 
