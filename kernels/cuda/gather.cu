@@ -58,17 +58,18 @@ __global__ void segment_sum_kernel(const T* g, const int64_t* keys, const int32_
   }
 }
 
-// Rows of params (its dim 0) and elements per row.
-void rows_of(const Shape& s, int64_t n_elements, int64_t* rows, int64_t* row) {
+// Rows of params (its dim 0) and elements per row (from the shape: params may have no rows).
+void rows_of(const Shape& s, int64_t* rows, int64_t* row) {
   *rows = s.dim(0);
-  *row = *rows ? n_elements / *rows : 0;
+  *row = 1;
+  for (int i = 1; i < s.rank(); ++i) *row *= s.dim(i);
 }
 
 template <class T>
 void gather(const KernelContext& c) {
   const Tensor& ids = c.in(1);
   int64_t rows, row, n = ids.num_elements();
-  rows_of(c.in(0).shape(), c.in(0).num_elements(), &rows, &row);
+  rows_of(c.in(0).shape(), &rows, &row);
   if (n == 0 || row == 0) return;
   TG_CHECK(rows > 0, "Gather: params have no rows, so every index is out of range [0, 0)");
   bool fast = n * row < (int64_t{1} << 31);
@@ -88,7 +89,7 @@ void gather_grad(const KernelContext& c) {
   const Tensor &g = c.in(0), &ids = c.in(1);
   cudaStream_t s = stream_of(c);
   int64_t rows, row, n = ids.num_elements();
-  rows_of(c.out().shape(), c.out().num_elements(), &rows, &row);
+  rows_of(c.out().shape(), &rows, &row);
   TG_CUDA_CHECK(cudaMemsetAsync(c.out().raw(), 0, c.out().bytes(), s));
   if (n == 0 || row == 0) return;
   TG_CHECK(rows > 0, "GatherGrad: params have no rows, so every index is out of range [0, 0)");
