@@ -151,6 +151,7 @@ class CudaDevice : public Device {
   // Errors of kernels that ran asynchronously surface here; the plan names the segment. So do
   // the bad ids that Gather, GatherGrad and the sparse cross-entropy recorded on the device.
   void synchronize() override {
+    host_syncs_.fetch_add(1, std::memory_order_relaxed);
     TG_CUDA_CHECK(cudaStreamSynchronize(stream_));
     cuda::raise_device_errors(index_);
   }

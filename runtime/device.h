@@ -9,7 +9,9 @@
 // No CUDA header is included here: streams, events and graphs are opaque handles.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -53,6 +55,9 @@ class Device {
   virtual void copy_from_host(void* dst, const void* src, size_t bytes) = 0;
   virtual void copy_to_host(void* dst, const void* src, size_t bytes) = 0;
   virtual void synchronize() {}
+  // How many times the host has waited for this device's work to finish (synchronize, and so
+  // every copy to the host): a training step that fetches nothing should add none.
+  uint64_t host_syncs() const { return host_syncs_.load(std::memory_order_relaxed); }
   virtual void* stream() { return nullptr; }  // cudaStream_t on CUDA devices
   virtual MemoryInfo memory_info() = 0;
 
@@ -79,6 +84,9 @@ class Device {
   // recorded into it, and its synchronize would invalidate the capture. Recursive, so that a
   // plan being built may create its variables.
   std::recursive_mutex& work_mutex() { return work_mu_; }
+
+ protected:
+  std::atomic<uint64_t> host_syncs_{0};
 
  private:
   std::recursive_mutex work_mu_;
