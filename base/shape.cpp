@@ -1,7 +1,5 @@
 #include "base/shape.h"
 
-#include <cstdint>
-
 #include "base/error.h"
 
 namespace tg {
@@ -16,14 +14,13 @@ int64_t Shape::num_elements() const {
   int64_t n = 1;
   for (int64_t d : dims_)
     if (d < 0) return -1;
-  for (int64_t d : dims_) {
-    // Shapes also come from files and requests: a product past int64 is an error, not UB.
-    if (d != 0 && n > INT64_MAX / d) {
-      for (int64_t z : dims_)
-        if (z == 0) return 0;
-      fail("the shape ", to_string(), " has more elements than a tensor can hold");
-    }
-    n *= d;
+  // Shapes also come from files and requests: a product past int64 is an error, not UB.
+  bool overflow = false;
+  for (int64_t d : dims_) overflow |= __builtin_mul_overflow(n, d, &n);
+  if (overflow) {
+    for (int64_t d : dims_)
+      if (d == 0) return 0;
+    fail("the shape ", to_string(), " has more elements than a tensor can hold");
   }
   return n;
 }
