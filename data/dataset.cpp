@@ -11,6 +11,7 @@
 #include <random>
 #include <thread>
 
+#include "base/fnv1a.h"
 #include "base/log.h"
 #include "base/quote.h"
 #include "data/line_reader.h"
@@ -77,10 +78,8 @@ CsvDataset::CsvDataset(DatasetOptions options, CsvSchema schema)
   std::string what = cat(options_.header, ' ', options_.seed, ' ', options_.shuffle_files, ' ', options_.shuffle_buffer,
                          ' ', options_.cycle_length, ' ', options_.block_length);
   for (const auto& f : files_) what += '\n' + f;
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : what) h = (h ^ c) * 1099511628211ull;
   char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(fnv1a(what)));
   key_ = cat("csv:", files_.size(), ":", hex);
 }
 

@@ -85,46 +85,34 @@ Json row_of(const Tensor& t, int64_t i) {
   return a;
 }
 
-// Strings are measured as written (escapes count as their characters) before parsing: the lexer
-// would build a 100 MB one whole before anything could refuse it.
-void check_string_lengths(std::string_view text, size_t max) {
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '"') continue;
-    size_t start = ++i;
-    while (i < text.size() && text[i] != '"') i += text[i] == '\\' ? 2 : 1;
-    size_t n = std::min(i, text.size()) - start;
-    TG_CHECK(n <= max, "a JSON string of ", n, " bytes exceeds the limit of ", max, ": ",
-             quote(Json(std::string(text.substr(start, utf8_prefix(text.substr(start), 100))))), "...");
-  }
-}
-
-// Whether the containers ([ and { outside strings) nest at most max_depth deep. A scan of the
-// bytes before parsing costs a fraction of a parser callback (which made a 100-row request's
-// parse about 40% slower), and the parser then never recurses deeper than the limit.
-bool nesting_within(std::string_view text, int max_depth) {
+// Bounds checked on the bytes before parsing, in one pass: nesting (containers, [ and { outside
+// strings) at most max_depth deep, so the parser never recurses past it, and strings no longer
+// than max_string_bytes as written (escapes count as their characters), since the lexer would
+// build a 100 MB one whole before anything could refuse it. A scan costs a fraction of a parser
+// callback, which made a 100-row request's parse about 40% slower.
+void check_bounds(std::string_view text, const JsonLimits& limits) {
   int depth = 0;
-  bool in_string = false;
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
-    if (in_string) {
-      if (c == '\\') ++i;  // the escaped character is never a quote that ends the string
-      else if (c == '"') in_string = false;
-    } else if (c == '"') {
-      in_string = true;
+    if (c == '"') {
+      size_t start = ++i;
+      while (i < text.size() && text[i] != '"') i += text[i] == '\\' ? 2 : 1;  // an escaped quote ends nothing
+      size_t n = std::min(i, text.size()) - start;
+      TG_CHECK(n <= limits.max_string_bytes, "a JSON string of ", n, " bytes exceeds the limit of ",
+               limits.max_string_bytes, ": ",
+               quote(Json(std::string(text.substr(start, utf8_prefix(text.substr(start), 100))))), "...");
     } else if (c == '[' || c == '{') {
-      if (++depth > max_depth) return false;
+      TG_CHECK(++depth <= limits.max_depth, "JSON nested deeper than ", limits.max_depth, " levels");
     } else if (c == ']' || c == '}') {
       --depth;
     }
   }
-  return true;
 }
 
 }  // namespace
 
 Json parse_json(std::string_view text, const JsonLimits& limits) {
-  if (limits.max_string_bytes < text.size()) check_string_lengths(text, limits.max_string_bytes);
-  TG_CHECK(nesting_within(text, limits.max_depth), "JSON nested deeper than ", limits.max_depth, " levels");
+  check_bounds(text, limits);
   try {
     return Json::parse(text.begin(), text.end());
   } catch (const Json::exception& e) {

@@ -16,7 +16,7 @@ namespace tg::serving {
 using Json = nlohmann::json;
 using Columns = std::map<std::string, Tensor>;
 
-// Limits on JSON from outside (a request body, an export's model.json), enforced while parsing,
+// Limits on JSON from outside (a request body, an export's model.json), checked before parsing and so
 // before anything recursive (a copy, a dump) sees the value: nesting deeper than max_depth and
 // strings or keys longer than max_string_bytes are refused.
 struct JsonLimits {

@@ -2,21 +2,13 @@
 #include <algorithm>
 #include <string>
 
+#include "base/fnv1a.h"
 #include "kernels/cpu/common.h"
 
 namespace tg::cpu {
 
 namespace {
 
-// 64-bit FNV-1a: stable across runs and machines, unlike std::hash, so that a model exported
-// here hashes categories the same way wherever it is served.
-uint64_t fnv1a(const char* p, size_t n, uint64_t h = 1469598103934665603ull) {
-  for (size_t i = 0; i < n; ++i) {
-    h ^= static_cast<unsigned char>(p[i]);
-    h *= 1099511628211ull;
-  }
-  return h;
-}
 
 // The text of element i of a string or integer tensor.
 std::string text_of(const Tensor& t, int64_t i) {
@@ -64,10 +56,10 @@ void cross_hash(const KernelContext& c) {
   uint64_t n = static_cast<uint64_t>(c.attrs.get<int64_t>("num_buckets"));
   int64_t* out = c.out().data<int64_t>();
   for (int64_t i = 0, n_ = c.out().num_elements(); i < n_; ++i) {
-    uint64_t h = 1469598103934665603ull;
+    uint64_t h = kFnv1aBasis;
     for (const Tensor* t : c.inputs) {
       int64_t id = t->data<int64_t>()[i];
-      h = fnv1a(reinterpret_cast<const char*>(&id), sizeof id, h);
+      h = fnv1a(&id, sizeof id, h);
     }
     out[i] = static_cast<int64_t>(h % n);
   }
