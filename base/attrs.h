@@ -6,10 +6,10 @@
 #include <variant>
 #include <vector>
 
-#include "base/dtype.h"
-#include "base/error.h"
-#include "base/shape.h"
-#include "base/tensor.h"
+#include "dtype.h"
+#include "error.h"
+#include "shape.h"
+#include "tensor.h"
 
 namespace tg {
 

@@ -46,7 +46,11 @@ void write_file_atomic(const std::string& path, std::string_view contents) {
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  TG_CHECK(in.good(), "cannot read '", path, "': ", std::strerror(errno));
+  if (!in.good()) {
+    int e = errno;
+    throw Error(cat("cannot read '", path, "': ", std::strerror(e)),
+                e == ENOENT ? ErrorCode::NotFound : ErrorCode::InvalidArgument, ErrorContext{.file = path});
+  }
   std::ostringstream s;
   s << in.rdbuf();
   return s.str();

@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "base/allocator.h"
-#include "base/dtype.h"
-#include "base/error.h"
-#include "base/shape.h"
+#include "allocator.h"
+#include "dtype.h"
+#include "error.h"
+#include "shape.h"
 
 namespace tg {
 

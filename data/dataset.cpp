@@ -34,7 +34,7 @@ std::vector<std::string> expand_files(const std::vector<std::string>& patterns) 
     if (rc == 0)
       for (size_t i = 0; i < g.gl_pathc; ++i) found.emplace_back(g.gl_pathv[i]);
     globfree(&g);
-    TG_CHECK(!found.empty(), "'", p, "' matches no file");
+    TG_CHECK_CODE(!found.empty(), NotFound, "'", p, "' matches no file");
     std::sort(found.begin(), found.end());
     files.insert(files.end(), found.begin(), found.end());
   }
@@ -322,7 +322,9 @@ std::optional<Batch> Producer::next_batch() {
       ++records_;
       std::string err = schema_.decode(text, row_, scratch_);
       if (!err.empty()) {
-        TG_CHECK(opt_.bad_rows == BadRows::Skip, files_[file], ":", line, ": ", err);
+        if (opt_.bad_rows != BadRows::Skip)
+          throw Error(cat(files_[file], ":", line, ": ", err), ErrorCode::InvalidArgument,
+                      ErrorContext{.file = files_[file], .line = static_cast<int64_t>(line)});
         ++stats_.bad_rows;
         continue;
       }

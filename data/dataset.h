@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "base/tensor.h"
-#include "data/csv.h"
+#include "../base/tensor.h"
+#include "csv.h"
 
 namespace tg::data {
 

@@ -10,7 +10,11 @@ namespace tg::data {
 LineReader::LineReader(std::string path, size_t buffer_bytes, size_t max_record_bytes)
     : path_(std::move(path)), capacity_(buffer_bytes), max_record_(max_record_bytes) {
   file_ = std::fopen(path_.c_str(), "rb");
-  TG_CHECK(file_ != nullptr, "cannot open '", path_, "': ", std::strerror(errno));
+  if (file_ == nullptr) {
+    int e = errno;
+    throw Error(cat("cannot open '", path_, "': ", std::strerror(e)),
+                e == ENOENT ? ErrorCode::NotFound : ErrorCode::InvalidArgument, ErrorContext{.file = path_});
+  }
   buf_.resize(capacity_);
 }
 

@@ -19,7 +19,8 @@ using Json = nlohmann::json;
 
 ModelDirError::ModelDirError(const std::string& model_dir, const std::string& problem)
     : Error(cat("model_dir '", model_dir, "' holds a model this one cannot continue: ", problem,
-                ". Train into another model_dir, or set RunConfig::overwrite to replace it")),
+                ". Train into another model_dir, or set RunConfig::overwrite to replace it"),
+            ErrorCode::FailedPrecondition, ErrorContext{.file = model_dir}),
       problem_(problem) {}
 
 namespace {

@@ -12,10 +12,10 @@
 #include <string>
 #include <vector>
 
-#include "estimator/feature_columns.h"
-#include "estimator/head.h"
-#include "estimator/input.h"
-#include "runtime/session.h"
+#include "feature_columns.h"
+#include "head.h"
+#include "input.h"
+#include "../runtime/session.h"
 
 namespace tg::estimator {
 

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "estimator/input.h"
-#include "graph/graph.h"
+#include "input.h"
+#include "../graph/graph.h"
 
 namespace tg::estimator {
 

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "estimator/metrics.h"
-#include "graph/graph.h"
+#include "metrics.h"
+#include "../graph/graph.h"
 
 namespace tg::estimator {
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "data/dataset.h"
+#include "../data/dataset.h"
 
 namespace tg::estimator {
 

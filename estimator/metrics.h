@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "base/tensor.h"
+#include "../base/tensor.h"
 
 namespace tg::estimator {
 

@@ -1,7 +1,7 @@
 // The model functions behind the canned estimators: logits from feature columns.
 #pragma once
 
-#include "estimator/estimator.h"
+#include "estimator.h"
 
 namespace tg::estimator {
 

@@ -1,10 +1,10 @@
-#include "tools/tg/spec.h"
+#include "estimator/spec.h"
 
 #include "base/file_util.h"
 #include "data/dataset.h"
 #include "graph/ops.h"
 
-namespace tg::cli {
+namespace tg::estimator {
 
 namespace {
 
@@ -27,7 +27,7 @@ void require(bool ok, const std::string& what) { TG_CHECK(ok, "feature specifica
 
 bool is_derived(const std::string& type) { return type == "difference" || type == "euclidean"; }
 
-estimator::Categorical categorical_of(const Json& f) {
+Categorical categorical_of(const Json& f) {
   std::string type = f.value("type", "");
   if (type == "bucketized")
     return estimator::bucketized_column(f.at("input").get<std::string>(), f.at("boundaries").get<std::vector<double>>());
@@ -41,7 +41,7 @@ estimator::Categorical categorical_of(const Json& f) {
     return estimator::categorical_column_with_identity(f.at("name").get<std::string>(), f.at("buckets").get<int64_t>(),
                                                        f.value("default", -1));
   if (type == "crossed") {
-    std::vector<estimator::Categorical> parts;
+    std::vector<Categorical> parts;
     for (const auto& c : f.at("columns")) parts.push_back(categorical_of(c));
     return estimator::crossed_column(parts, f.at("buckets").get<int64_t>());
   }
@@ -56,7 +56,7 @@ std::function<Output(Graph&, const std::vector<Output>&)> derived_fn(const std::
 }
 
 // The feature without its normalizer (to fit one) or with the spec's.
-estimator::Column column_of(const Json& f, bool with_normalizer) {
+Column column_of(const Json& f, bool with_normalizer) {
   std::string type = f.value("type", "numeric");
   std::optional<estimator::Normalizer> norm;
   if (with_normalizer && f.contains("mean")) norm = estimator::Normalizer{f.at("mean").get<double>(), f.at("stddev").get<double>()};
@@ -138,7 +138,7 @@ data::CsvSchema schema_of(const Json& spec, bool with_label) {
   return data::CsvSchema(cols);
 }
 
-void fit_normalizers(Json& spec, const estimator::InputFn& train) {
+void fit_normalizers(Json& spec, const InputFn& train) {
   std::vector<std::string> numeric;
   for (auto& f : spec["features"]) {
     std::string type = f.value("type", "numeric");
@@ -160,8 +160,8 @@ void fit_normalizers(Json& spec, const estimator::InputFn& train) {
     }
 }
 
-std::vector<estimator::Column> features_of(const Json& spec) {
-  std::vector<estimator::Column> cols;
+std::vector<Column> features_of(const Json& spec) {
+  std::vector<Column> cols;
   try {
     for (const auto& f : spec.at("features")) cols.push_back(column_of(f, true));
   } catch (const Json::exception& e) {
@@ -170,4 +170,49 @@ std::vector<estimator::Column> features_of(const Json& spec) {
   return cols;
 }
 
-}  // namespace tg::cli
+Estimator make_estimator(const Json& saved, const std::string& model_dir, bool overwrite) {
+  const Json& spec = saved.at("spec");
+  const Json& m = saved.at("model");
+  ModelSpec s;
+  std::string task = m.at("task"), type = m.at("type");
+  int64_t n = m.value("n_classes", 2);
+  auto vocab = spec.value("label_vocabulary", std::vector<std::string>{});
+  if (task == "binary") s.head = Head::binary();
+  else if (task == "multiclass") s.head = Head::multi_class(vocab.empty() ? n : static_cast<int64_t>(vocab.size()), vocab);
+  auto features = features_of(spec);
+  if (type == "linear" || type == "wide_deep") s.linear_columns = features;
+  if (type == "dnn" || type == "wide_deep") s.dnn_columns = features;
+  s.hidden_units = m.value("hidden_units", std::vector<int64_t>{});
+  s.activation = m.value("activation", "relu");
+  s.dropout = m.value("dropout", 0.0);
+  s.linear_optimizer = m.value("linear_optimizer", "ftrl");
+  s.linear_learning_rate = m.value("linear_learning_rate", 0.2);
+  s.dnn_optimizer = m.value("dnn_optimizer", "adagrad");
+  s.dnn_learning_rate = m.value("dnn_learning_rate", 0.05);
+  s.label_column = spec.at("label");
+  s.weight_column = spec.value("weight", "");
+  RunConfig cfg;
+  cfg.model_dir = model_dir;
+  cfg.seed = m.value("seed", 42);
+  cfg.save_checkpoints_steps = m.value("save_checkpoints_steps", 1000);
+  cfg.log_step_count_steps = m.value("log_every_steps", 100);
+  cfg.device = m.value("device", "");
+  cfg.overwrite = overwrite;
+  return Estimator(s, cfg);
+}
+
+InputFn csv_files(const Json& spec, const std::vector<std::string>& files, int64_t batch, int64_t epochs, bool shuffle,
+                  uint64_t seed, bool with_label) {
+  data::DatasetOptions o;
+  o.files = files;
+  o.header = spec.value("header", false);
+  o.batch_size = batch;
+  o.epochs = epochs;
+  o.shuffle_files = shuffle;
+  o.shuffle_buffer = shuffle ? 10000 : 0;
+  o.cycle_length = shuffle ? 4 : 1;
+  o.seed = seed;
+  return csv_input(data::CsvDataset(o, schema_of(spec, with_label)));
+}
+
+}  // namespace tg::estimator

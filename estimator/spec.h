@@ -1,4 +1,4 @@
-// The column and feature specification of `tg train`, given as a JSON file (--spec) or built
+// The column and feature specification (of `tg train`, the C API and the Python package), given as a JSON file (--spec) or built
 // from inline flags, and saved resolved (normalizer statistics included) in the output
 // directory so that `tg evaluate` and `tg predict` rebuild exactly the trained model.
 //
@@ -22,10 +22,11 @@
 #include <string>
 #include <vector>
 
-#include "data/csv.h"
-#include "estimator/feature_columns.h"
+#include "../data/csv.h"
+#include "estimator.h"
+#include "feature_columns.h"
 
-namespace tg::cli {
+namespace tg::estimator {
 
 using Json = nlohmann::json;
 
@@ -39,7 +40,14 @@ void resolve_columns(Json& spec, const std::vector<std::string>& files);
 
 data::CsvSchema schema_of(const Json& spec, bool with_label = true);
 // Computes the normalizers that are missing (over one pass of `train`) into the spec.
-void fit_normalizers(Json& spec, const estimator::InputFn& train);
-std::vector<estimator::Column> features_of(const Json& spec);
+void fit_normalizers(Json& spec, const InputFn& train);
+std::vector<Column> features_of(const Json& spec);
 
-}  // namespace tg::cli
+// The estimator described by a saved tg_spec.json, over the given model directory (replacing
+// the model there with overwrite, see RunConfig::overwrite).
+Estimator make_estimator(const Json& saved, const std::string& model_dir, bool overwrite = false);
+// Batches of CSV files under a saved specification.
+InputFn csv_files(const Json& spec, const std::vector<std::string>& files, int64_t batch, int64_t epochs,
+                             bool shuffle, uint64_t seed, bool with_label = true);
+
+}  // namespace tg::estimator

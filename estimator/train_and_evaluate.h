@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "estimator/estimator.h"
+#include "estimator.h"
 
 namespace tg::estimator {
 

@@ -8,9 +8,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "base/attrs.h"
-#include "base/dtype.h"
-#include "base/shape.h"
+#include "../base/attrs.h"
+#include "../base/dtype.h"
+#include "../base/shape.h"
 
 namespace tg {
 
@@ -46,6 +46,9 @@ struct Node {
   Output out(int i = 0) { return Output{this, i}; }
   int num_outputs() const { return static_cast<int>(out_dtypes.size()); }
 };
+
+// Values fed to outputs (usually placeholders) for one run.
+using FeedList = std::vector<std::pair<Output, Tensor>>;
 
 class Graph {
  public:

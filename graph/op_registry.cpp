@@ -75,7 +75,8 @@ void InferContext::set_output(int i, DType t, Shape s) {
 
 void InferContext::fail(const std::string& what) const {
   throw Error(cat("node '", node_name, "' (op ", op, "): ", what,
-                  "; inputs: ", describe_inputs(in_dtypes, in_shapes)));
+                  "; inputs: ", describe_inputs(in_dtypes, in_shapes)),
+              ErrorCode::InvalidArgument, ErrorContext{.node = node_name, .op = op});
 }
 
 void InferContext::expect_inputs(int n) const {
@@ -102,9 +103,8 @@ void infer_shapes(const std::string& op, const std::string& node_name,
     def.shape_fn(c);
   } catch (const Error& e) {
     // Attribute lookups and helpers throw without the node; add it once.
-    std::string m = e.what();
-    if (m.rfind("node '", 0) == 0) throw;
-    c.fail(m);
+    if (!e.context().node.empty()) throw;
+    c.fail(e.what());
   }
   *out_dtypes = std::move(c.out_dtypes);
   *out_shapes = std::move(c.out_shapes);

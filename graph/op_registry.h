@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "graph/graph.h"
+#include "graph.h"
 
 namespace tg {
 

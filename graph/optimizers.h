@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "graph/graph.h"
+#include "graph.h"
 
 namespace tg {
 

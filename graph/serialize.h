@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
-#include "graph/graph.h"
+#include "graph.h"
 
 namespace tg {
 

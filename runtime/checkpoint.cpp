@@ -78,8 +78,21 @@ void save_checkpoint(Session& session, const std::vector<Node*>& variables, cons
   write_file_atomic(path, out);
 }
 
+namespace {
+std::vector<std::pair<std::string, Tensor>> decode_checkpoint(const std::string& path, const std::string& data);
+}
+
 std::vector<std::pair<std::string, Tensor>> read_checkpoint(const std::string& path) {
   std::string data = read_file(path);
+  try {
+    return decode_checkpoint(path, data);
+  } catch (const Error& e) {
+    throw Error(e.what(), ErrorCode::DataLoss, ErrorContext{.file = path});
+  }
+}
+
+namespace {
+std::vector<std::pair<std::string, Tensor>> decode_checkpoint(const std::string& path, const std::string& data) {
   Reader r(data, path);
   TG_CHECK(r.bytes(8, "the magic") == std::string_view(kMagic, 8), "'", path,
            "' is not a tensorgraph checkpoint");
@@ -131,8 +144,6 @@ std::vector<std::pair<std::string, Tensor>> read_checkpoint(const std::string& p
   return loaded;
 }
 
-namespace {
-
 const Tensor* find_tensor(const std::vector<std::pair<std::string, Tensor>>& loaded, const std::string& name) {
   for (const auto& [n, t] : loaded)
     if (n == name) return &t;
@@ -161,7 +172,8 @@ void restore_checkpoint(Session& session, const std::vector<Node*>& variables, c
   auto loaded = read_checkpoint(path);
   // Check everything before touching any variable: a restore is all or nothing.
   std::string mismatch = checkpoint_mismatch(loaded, variables);
-  if (!mismatch.empty()) throw CheckpointMismatch(cat("checkpoint '", path, "' holds another model: ", mismatch));
+  if (!mismatch.empty()) throw CheckpointMismatch(cat("checkpoint '", path, "' holds another model: ", mismatch),
+                                                 ErrorCode::FailedPrecondition, ErrorContext{.file = path});
   for (Node* v : variables) session.set_variable_value(v->out(), *find_tensor(loaded, v->name));
 }
 

@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-#include "runtime/session.h"
+#include "session.h"
 
 namespace tg {
 

@@ -62,7 +62,7 @@ class CachingAllocator : public Allocator {
       cudaGetLastError();
       size_t free_b = 0, total_b = 0;
       cudaMemGetInfo(&free_b, &total_b);
-      throw Error(cat("out of GPU memory on /gpu:", device_, ": ", size, " bytes requested, ",
+      throw Error(ErrorCode::ResourceExhausted, cat("out of GPU memory on /gpu:", device_, ": ", size, " bytes requested, ",
                       free_b, " free of ", total_b, ", ", in_use_bytes_, " in use by tensorgraph"));
     }
     TG_CUDA_CHECK(e);

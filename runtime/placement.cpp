@@ -138,7 +138,8 @@ class Placer {
     try {
       want = parse_device(n->device);
     } catch (const Error& e) {
-      throw Error(cat("node '", n->name, "' (op ", n->op, "): ", e.what()));
+      throw Error(cat("node '", n->name, "' (op ", n->op, "): ", e.what()), e.code(),
+                  ErrorContext{.node = n->name, .op = n->op});
     }
     if (want) {  // rule 1
       std::string why = n->op == "Variable" && exists(*want) && !variable_fits(n, *want)
@@ -154,8 +155,10 @@ class Placer {
     // Rule 4.
     if (n->op == "Variable") return variable_fits(n, preferred_) ? preferred_ : DeviceId{};
     if (has_kernel(n, preferred_)) return preferred_;
-    TG_CHECK(has_kernel(n, DeviceId{}), "node '", n->name, "' (op ", n->op, "): no kernel for dtype ",
-             dtype_name(kernel_dtype(*n)), " on any device");
+    if (!has_kernel(n, DeviceId{}))
+      throw Error(cat("node '", n->name, "' (op ", n->op, "): no kernel for dtype ", dtype_name(kernel_dtype(*n)),
+                      " on any device"),
+                  ErrorCode::Unimplemented, ErrorContext{.node = n->name, .op = n->op});
     return DeviceId{};
   }
 

@@ -35,7 +35,6 @@
 
 namespace tg {
 
-using FeedList = std::vector<std::pair<Output, Tensor>>;
 
 struct PlanOptions {
   Allocator* allocator = nullptr;  // host intermediate buffers; nullptr = default_allocator()

@@ -82,7 +82,8 @@ void Plan::plan_memory() {
           buf = std::make_shared<Buffer>(DType::Float64, (need + 7) / 8, alloc);
         } catch (const std::exception& e) {
           throw Error(cat("node '", o.node->name, "' (op ", o.node->op, ") on ", o.device.name(), ": its output ",
-                          dtype_name(o.dtype), o.shape.to_string(), " cannot be allocated: ", e.what()));
+                          dtype_name(o.dtype), o.shape.to_string(), " cannot be allocated: ", e.what()),
+                      ErrorCode::ResourceExhausted, ErrorContext{.node = o.node->name, .op = o.node->op});
         }
         buffers_.push_back(buf);
         planned_bytes_ += buf->bytes();
@@ -199,8 +200,14 @@ std::string Plan::late_fault_hint(const std::string& message) const {
 void Plan::rethrow_in_step(const Step& s, const std::exception& e) const {
   std::string m = e.what();
   std::string hint = s.kind == StepKind::Copy ? late_fault_hint(m) : "";
-  if (m.rfind("node '", 0) == 0) throw Error(m + hint);
-  throw Error(cat("node '", s.node->name, "' (op ", s.op, ") on ", s.device->name(), ": ", m, hint));
+  auto* err = dynamic_cast<const Error*>(&e);
+  ErrorCode code = err ? err->code() : ErrorCode::Internal;
+  if (err && !err->context().node.empty()) throw Error(m + hint, code, err->context());
+  ErrorContext where = err ? err->context() : ErrorContext{};
+  where.node = s.node->name;
+  where.op = s.op;
+  throw Error(cat("node '", s.node->name, "' (op ", s.op, ") on ", s.device->name(), ": ", m, hint), code,
+              std::move(where));
 }
 
 void Plan::run_step(Step& st, uint64_t run_counter) {
@@ -318,7 +325,7 @@ std::vector<Tensor> Plan::run(const FeedList& feeds, uint64_t run_counter) {
   }
   for (const auto& [slot, read_first] : var_slots_) {
     const Node* v = slots_[static_cast<size_t>(slot)].node;
-    TG_CHECK(!read_first || vars_.get(v).initialized, "variable '", v->name,
+    TG_CHECK_CODE(!read_first || vars_.get(v).initialized, FailedPrecondition, "variable '", v->name,
              "' is read before it was initialized: run the initializer first");
   }
   if (changed) change_shapes();

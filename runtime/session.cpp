@@ -2,15 +2,36 @@
 
 #include <algorithm>
 
+#include <map>
+
 #include "base/parallel.h"
+#include "runtime/plan.h"
+#include "runtime/variables.h"
 
 namespace tg {
 
-Session::Session(Graph& graph, SessionOptions options) : graph_(graph), options_(options) {
-  if (options_.num_threads > 0) set_num_threads(options_.num_threads);
+// What a session holds, kept out of its public header: plans and variables are the engine's
+// private types (devices, kernels).
+struct Session::Impl {
+  explicit Impl(SessionOptions o) : options(o) {}
+  VariableState& variable_state(const Node* var);
+
+  SessionOptions options;
+  VariableStore vars;
+  std::map<std::vector<int64_t>, std::unique_ptr<Plan>> plans;
+  Plan* last_plan = nullptr;
+  uint64_t run_counter = 0;
+};
+
+Session::Session(Graph& graph, SessionOptions options)
+    : graph_(graph), impl_(std::make_unique<Impl>(options)) {
+  if (options.num_threads > 0) set_num_threads(options.num_threads);
 }
 
 Session::~Session() = default;
+
+size_t Session::num_cached_plans() const { return impl_->plans.size(); }
+const Plan* Session::last_plan() const { return impl_->last_plan; }
 
 std::vector<Tensor> Session::run(const FeedList& feeds, const std::vector<Output>& fetches,
                                  const std::vector<Node*>& targets) {
@@ -39,20 +60,20 @@ std::vector<Tensor> Session::run(const FeedList& feeds, const std::vector<Output
   key.push_back(-2);
   for (const Node* t : targets) key.push_back(t->id);
 
-  auto it = plans_.find(key);
-  if (it == plans_.end()) {
+  auto it = impl_->plans.find(key);
+  if (it == impl_->plans.end()) {
     PlanOptions po;
-    po.allocator = options_.allocator;
-    po.placement.soft_placement = options_.soft_placement;
-    po.placement.log_device_placement = options_.log_device_placement;
-    po.placement.use_gpus = options_.use_gpus;
-    po.fuse_ops = options_.fuse_ops;
-    po.cuda_graphs = options_.cuda_graphs;
-    auto plan = std::make_unique<Plan>(graph_, feed_outputs, fetches, targets, vars_, po);
-    it = plans_.emplace(std::move(key), std::move(plan)).first;
+    po.allocator = impl_->options.allocator;
+    po.placement.soft_placement = impl_->options.soft_placement;
+    po.placement.log_device_placement = impl_->options.log_device_placement;
+    po.placement.use_gpus = impl_->options.use_gpus;
+    po.fuse_ops = impl_->options.fuse_ops;
+    po.cuda_graphs = impl_->options.cuda_graphs;
+    auto plan = std::make_unique<Plan>(graph_, feed_outputs, fetches, targets, impl_->vars, po);
+    it = impl_->plans.emplace(std::move(key), std::move(plan)).first;
   }
-  last_plan_ = it->second.get();
-  return it->second->run(feeds, ++run_counter_);
+  impl_->last_plan = it->second.get();
+  return it->second->run(feeds, ++impl_->run_counter);
 }
 
 std::vector<Tensor> Session::run(const std::vector<std::pair<std::string, Tensor>>& feeds,
@@ -67,26 +88,26 @@ std::vector<Tensor> Session::run(const std::vector<std::pair<std::string, Tensor
   return run(f, outs, ts);
 }
 
-VariableState& Session::variable_state(const Node* var) {
-  if (VariableState* s = vars_.find(var)) return *s;
+VariableState& Session::Impl::variable_state(const Node* var) {
+  if (VariableState* s = vars.find(var)) return *s;
   // Not created by a run yet (restoring a checkpoint first): placed as a run would place it.
-  PlacementOptions po{options_.soft_placement, false, options_.use_gpus};
+  PlacementOptions po{options.soft_placement, false, options.use_gpus};
   DeviceId device = place_nodes({var}, po, current_inventory(po, nullptr))[0];
-  return vars_.get(var, device);
+  return vars.get(var, device);
 }
 
 Tensor Session::variable_value(Output var) {
   TG_CHECK(var.node && var.node->op == "Variable", "'", var.node ? var.node->name : "?",
            "' is not a variable");
-  const auto& s = variable_state(var.node);
-  TG_CHECK(s.initialized, "variable '", var.node->name, "' is not initialized");
+  const auto& s = impl_->variable_state(var.node);
+  TG_CHECK_CODE(s.initialized, FailedPrecondition, "variable '", var.node->name, "' is not initialized");
   return VariableStore::read(s);
 }
 
 void Session::set_variable_value(Output var, const Tensor& value) {
   TG_CHECK(var.node && var.node->op == "Variable", "'", var.node ? var.node->name : "?",
            "' is not a variable");
-  auto& s = variable_state(var.node);
+  auto& s = impl_->variable_state(var.node);
   TG_CHECK(value.dtype() == s.value.dtype() && value.shape() == s.value.shape(), "variable '",
            var.node->name, "' is ", dtype_name(s.value.dtype()), s.value.shape().to_string(),
            ", the value is ", dtype_name(value.dtype()), value.shape().to_string());

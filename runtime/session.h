@@ -3,16 +3,16 @@
 // Variables live in the session; run the graph's initializer before reading them.
 #pragma once
 
-#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "graph/graph.h"
-#include "runtime/plan.h"
-#include "runtime/variables.h"
+#include "../base/allocator.h"
+#include "../graph/graph.h"
 
 namespace tg {
+
+class Plan;
 
 struct SessionOptions {
   Allocator* allocator = nullptr;  // intermediate buffers (nullptr = default)
@@ -47,19 +47,15 @@ class Session {
   void set_variable_value(Output var, const Tensor& value);
 
   Graph& graph() { return graph_; }
-  size_t num_cached_plans() const { return plans_.size(); }
-  // The plan of the last run, for inspection by tests and benchmarks.
-  const Plan* last_plan() const { return last_plan_; }
+  size_t num_cached_plans() const;
+  // The plan of the last run, for inspection by tests and benchmarks (runtime/plan.h, a
+  // private header of the engine).
+  const Plan* last_plan() const;
 
  private:
-  VariableState& variable_state(const Node* var);
-
+  struct Impl;
   Graph& graph_;
-  SessionOptions options_;
-  VariableStore vars_;
-  std::map<std::vector<int64_t>, std::unique_ptr<Plan>> plans_;
-  Plan* last_plan_ = nullptr;
-  uint64_t run_counter_ = 0;
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace tg

@@ -10,7 +10,7 @@
 
 #include <string>
 
-#include "serving/predictor.h"
+#include "predictor.h"
 
 namespace tg::serving {
 

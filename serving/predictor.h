@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/session.h"
+#include "../runtime/session.h"
 
 namespace tg::serving {
 

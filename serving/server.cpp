@@ -299,7 +299,7 @@ struct ModelServer::State {
       auto labels = p->metadata().value("label_vocabulary", std::vector<std::string>{});
       return reply(200, Json{{"results", classify_json(out, labels)}});
     } catch (const Error& e) {
-      return error(400, e.what());
+      return error(error_code_info(e.code()).http_status, e.what());
     } catch (const Json::exception& e) {
       return error(400, e.what());
     }

@@ -19,7 +19,7 @@
 #include <memory>
 #include <string>
 
-#include "serving/predictor.h"
+#include "predictor.h"
 
 namespace tg::serving {
 

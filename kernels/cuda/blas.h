@@ -1,11 +1,14 @@
-// cuBLAS and cuBLASLt, loaded when the first matrix product runs on a GPU. Mapping cuBLASLt
-// costs a process about 150 MB of resident memory at start-up, which a process that never
-// touches a GPU -- a CPU-only training run, a prediction server -- should not pay; so the
-// engine does not link them and calls them through this table instead.
+// cuBLAS, cuBLASLt and cuDNN, loaded when the first op that needs them runs on a GPU. Mapping
+// cuBLASLt costs a process about 150 MB of resident memory at start-up, which a process that
+// never touches a GPU -- a CPU-only training run, a prediction server -- should not pay, and a
+// program must start on a machine without these libraries at all; so the engine does not link
+// them (the CUDA runtime is linked statically, and loads the driver itself) and calls them
+// through these tables instead.
 #pragma once
 
 #include <cublasLt.h>
 #include <cublas_v2.h>
+#include <cudnn.h>
 
 namespace tg::cuda {
 
@@ -34,5 +37,21 @@ struct BlasApi {
 // Loads the libraries on first use (the toolkit's, found as the dynamic loader finds them or
 // in the toolkit's library directory); throws tg::Error saying which could not be loaded.
 const BlasApi& blas();
+
+struct DnnApi {
+  decltype(&cudnnCreate) create;
+  decltype(&cudnnSetStream) set_stream;
+  decltype(&cudnnGetErrorString) error_string;
+  decltype(&cudnnCreateTensorDescriptor) create_tensor_desc;
+  decltype(&cudnnSetTensor4dDescriptor) set_tensor_4d_desc;
+  decltype(&cudnnDestroyTensorDescriptor) destroy_tensor_desc;
+  decltype(&cudnnCreateActivationDescriptor) create_activation_desc;
+  decltype(&cudnnSetActivationDescriptor) set_activation_desc;
+  decltype(&cudnnDestroyActivationDescriptor) destroy_activation_desc;
+  decltype(&cudnnActivationForward) activation_forward;
+  decltype(&cudnnSoftmaxForward) softmax_forward;
+};
+// cuDNN, loaded as blas() loads cuBLAS.
+const DnnApi& dnn();
 
 }  // namespace tg::cuda

@@ -8,6 +8,8 @@
 #include <cuda_runtime_api.h>
 #include <cudnn.h>
 
+#include "kernels/cuda/blas.h"
+
 namespace tg::cuda {
 
 [[noreturn]] void fail_call(const char* library, const char* error, const char* call,
@@ -25,7 +27,7 @@ inline void check_call(cublasStatus_t s, const char* call, const char* file, int
   if (s != CUBLAS_STATUS_SUCCESS) fail_blas_call(s, call, file, line);
 }
 inline void check_call(cudnnStatus_t s, const char* call, const char* file, int line) {
-  if (s != CUDNN_STATUS_SUCCESS) fail_call("cuDNN", cudnnGetErrorString(s), call, file, line);
+  if (s != CUDNN_STATUS_SUCCESS) fail_call("cuDNN", dnn().error_string(s), call, file, line);
 }
 
 }  // namespace tg::cuda

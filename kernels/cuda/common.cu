@@ -69,8 +69,8 @@ void* lt_workspace(size_t* bytes) {
 cudnnHandle_t dnn_handle(const KernelContext& c) {
   Handles& h = handles_of_current_device();
   std::lock_guard<std::mutex> lock(h.mu);
-  if (!h.dnn) TG_CUDA_CHECK(cudnnCreate(&h.dnn));
-  TG_CUDA_CHECK(cudnnSetStream(h.dnn, stream_of(c)));
+  if (!h.dnn) TG_CUDA_CHECK(dnn().create(&h.dnn));
+  TG_CUDA_CHECK(dnn().set_stream(h.dnn, stream_of(c)));
   return h.dnn;
 }
 

@@ -197,11 +197,11 @@ struct TensorDesc {
   cudnnTensorDescriptor_t d = nullptr;
   TensorDesc(DType t, int64_t rows, int64_t cols) {
     TG_CHECK(rows < (int64_t{1} << 31) && cols < (int64_t{1} << 31), "tensor too large for cuDNN: ", rows, "x", cols);
-    TG_CUDA_CHECK(cudnnCreateTensorDescriptor(&d));
-    TG_CUDA_CHECK(cudnnSetTensor4dDescriptor(d, CUDNN_TENSOR_NCHW, dnn_type(t), static_cast<int>(rows),
+    TG_CUDA_CHECK(dnn().create_tensor_desc(&d));
+    TG_CUDA_CHECK(dnn().set_tensor_4d_desc(d, CUDNN_TENSOR_NCHW, dnn_type(t), static_cast<int>(rows),
                                              static_cast<int>(cols), 1, 1));
   }
-  ~TensorDesc() { cudnnDestroyTensorDescriptor(d); }  // a destructor: nothing to report to
+  ~TensorDesc() { dnn().destroy_tensor_desc(d); }  // a destructor: nothing to report to
   TensorDesc(const TensorDesc&) = delete;
   TensorDesc& operator=(const TensorDesc&) = delete;
 };
@@ -213,12 +213,12 @@ void dnn_activation(const KernelContext& c, cudnnActivationMode_t mode, double c
   if (n == 0) return;
   TensorDesc desc(c.in(0).dtype(), n, 1);
   cudnnActivationDescriptor_t act = nullptr;
-  TG_CUDA_CHECK(cudnnCreateActivationDescriptor(&act));
-  cudnnStatus_t st = cudnnSetActivationDescriptor(act, mode, CUDNN_NOT_PROPAGATE_NAN, coef);
+  TG_CUDA_CHECK(dnn().create_activation_desc(&act));
+  cudnnStatus_t st = dnn().set_activation_desc(act, mode, CUDNN_NOT_PROPAGATE_NAN, coef);
   T one = 1, zero = 0;
   if (st == CUDNN_STATUS_SUCCESS)
-    st = cudnnActivationForward(dnn_handle(c), act, &one, desc.d, c.in(0).raw(), &zero, desc.d, c.out().raw());
-  cudnnStatus_t destroyed = cudnnDestroyActivationDescriptor(act);
+    st = dnn().activation_forward(dnn_handle(c), act, &one, desc.d, c.in(0).raw(), &zero, desc.d, c.out().raw());
+  cudnnStatus_t destroyed = dnn().destroy_activation_desc(act);
   TG_CUDA_CHECK(st);
   TG_CUDA_CHECK(destroyed);
 }
@@ -258,7 +258,7 @@ void softmax(const KernelContext& c) {
   if (rows == 0 || cols == 0) return;
   TensorDesc desc(c.in(0).dtype(), rows, cols);
   T one = 1, zero = 0;
-  TG_CUDA_CHECK(cudnnSoftmaxForward(dnn_handle(c), Log ? CUDNN_SOFTMAX_LOG : CUDNN_SOFTMAX_ACCURATE,
+  TG_CUDA_CHECK(dnn().softmax_forward(dnn_handle(c), Log ? CUDNN_SOFTMAX_LOG : CUDNN_SOFTMAX_ACCURATE,
                                     CUDNN_SOFTMAX_MODE_INSTANCE, &one, desc.d, c.in(0).raw(), &zero, desc.d,
                                     c.out().raw()));
 }

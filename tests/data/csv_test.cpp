@@ -171,6 +171,7 @@ TEST(Csv, MissingFilesAndEmptyGlobsAreNamed) {
     FAIL();
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("'/nonexistent/taxi-train*' matches no file"), std::string::npos);
+    EXPECT_EQ(e.code(), ErrorCode::NotFound);
   }
 }
 

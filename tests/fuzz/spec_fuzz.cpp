@@ -6,20 +6,20 @@
 #include <string>
 
 #include "fuzz_util.h"
-#include "tools/tg/spec.h"
+#include "estimator/spec.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string path = tg::fuzz::write_scratch(".json", data, size);
   try {
-    tg::cli::Json spec = tg::cli::load_spec_file(path);
-    tg::cli::resolve_columns(spec, {});
-    tg::data::CsvSchema schema = tg::cli::schema_of(spec);
-    auto columns = tg::cli::features_of(spec);
+    tg::estimator::Json spec = tg::estimator::load_spec_file(path);
+    tg::estimator::resolve_columns(spec, {});
+    tg::data::CsvSchema schema = tg::estimator::schema_of(spec);
+    auto columns = tg::estimator::features_of(spec);
     tg::Graph g;
     auto raw = tg::estimator::make_raw_inputs(g, columns);
     tg::estimator::input_layer(g, raw, columns);
   } catch (const tg::Error&) {
-  } catch (const tg::cli::Json::exception&) {
+  } catch (const tg::estimator::Json::exception&) {
   }
   return 0;
 }

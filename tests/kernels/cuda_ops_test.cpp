@@ -13,6 +13,7 @@
 #include "graph/ops.h"
 #include "graph/optimizers.h"
 #include "runtime/device.h"
+#include "runtime/plan.h"
 #include "runtime/session.h"
 
 namespace tg {

@@ -10,6 +10,7 @@
 #include "graph/gradients.h"
 #include "op_cases.h"
 #include "runtime/device.h"
+#include "runtime/plan.h"
 #include "runtime/session.h"
 
 namespace tg::testing {

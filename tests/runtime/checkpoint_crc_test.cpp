@@ -41,6 +41,8 @@ TEST(CheckpointCrc, ADamagedTensorIsNamedEvenWithAMatchingFileCrc) {
     FAIL() << "a damaged tensor was restored";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("tensor 'weights' fails its CRC32C check"), std::string::npos) << e.what();
+    EXPECT_EQ(e.code(), ErrorCode::DataLoss);
+    EXPECT_EQ(e.context().file, path);
   }
 }
 

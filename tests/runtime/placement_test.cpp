@@ -7,6 +7,7 @@
 #include "graph/ops/feature.h"
 #include "graph/optimizers.h"
 #include "runtime/device.h"
+#include "runtime/plan.h"
 #include "runtime/session.h"
 
 namespace tg {

@@ -5,6 +5,7 @@
 #include "graph/gradients.h"
 #include "graph/ops.h"
 #include "graph/optimizers.h"
+#include "runtime/plan.h"
 #include "runtime/session.h"
 
 namespace tg {
@@ -42,6 +43,27 @@ TEST(SessionErrors, ShapeMismatchAtBuildTimeNamesNodeOpAndShapes) {
   m = error_of([&] { ops::add(a, b, "sum"); });
   EXPECT_NE(m.find("'sum'"), std::string::npos) << m;
   EXPECT_NE(m.find("broadcast"), std::string::npos) << m;
+  try {
+    ops::matmul(a, b, false, false, "bad_product");
+    FAIL() << "no throw";
+  } catch (const Error& e) {  // the context is in fields too, not only in the message
+    EXPECT_EQ(e.code(), ErrorCode::InvalidArgument);
+    EXPECT_EQ(e.context().node, "bad_product");
+    EXPECT_EQ(e.context().op, "MatMul");
+  }
+}
+
+TEST(SessionErrors, UninitializedVariableIsAFailedPrecondition) {
+  Graph g;
+  Output v = ops::variable(g, {2}, DType::Float32, ops::Initializer::zeros(), "v");
+  Session s(g);
+  try {
+    s.run(FeedList{}, {v});
+    FAIL() << "no throw";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::FailedPrecondition) << e.what();
+    EXPECT_NE(std::string(e.what()).find("'v'"), std::string::npos) << e.what();
+  }
 }
 
 TEST(SessionErrors, WrongFeedDtypeNamesPlaceholder) {

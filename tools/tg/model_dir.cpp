@@ -18,51 +18,6 @@ Json read_json_file(const std::string& path) {
 
 void write_json_file(const std::string& path, const Json& j) { write_file_atomic(path, j.dump(2)); }
 
-Estimator make_estimator(const Json& saved, const std::string& model_dir, bool overwrite) {
-  const Json& spec = saved.at("spec");
-  const Json& m = saved.at("model");
-  ModelSpec s;
-  std::string task = m.at("task"), type = m.at("type");
-  int64_t n = m.value("n_classes", 2);
-  auto vocab = spec.value("label_vocabulary", std::vector<std::string>{});
-  if (task == "binary") s.head = Head::binary();
-  else if (task == "multiclass") s.head = Head::multi_class(vocab.empty() ? n : static_cast<int64_t>(vocab.size()), vocab);
-  auto features = features_of(spec);
-  if (type == "linear" || type == "wide_deep") s.linear_columns = features;
-  if (type == "dnn" || type == "wide_deep") s.dnn_columns = features;
-  s.hidden_units = m.value("hidden_units", std::vector<int64_t>{});
-  s.activation = m.value("activation", "relu");
-  s.dropout = m.value("dropout", 0.0);
-  s.linear_optimizer = m.value("linear_optimizer", "ftrl");
-  s.linear_learning_rate = m.value("linear_learning_rate", 0.2);
-  s.dnn_optimizer = m.value("dnn_optimizer", "adagrad");
-  s.dnn_learning_rate = m.value("dnn_learning_rate", 0.05);
-  s.label_column = spec.at("label");
-  s.weight_column = spec.value("weight", "");
-  RunConfig cfg;
-  cfg.model_dir = model_dir;
-  cfg.seed = m.value("seed", 42);
-  cfg.save_checkpoints_steps = m.value("save_checkpoints_steps", 1000);
-  cfg.log_step_count_steps = m.value("log_every_steps", 100);
-  cfg.device = m.value("device", "");
-  cfg.overwrite = overwrite;
-  return Estimator(s, cfg);
-}
-
-InputFn csv_files(const Json& spec, const std::vector<std::string>& files, int64_t batch, int64_t epochs, bool shuffle,
-                  uint64_t seed, bool with_label) {
-  data::DatasetOptions o;
-  o.files = files;
-  o.header = spec.value("header", false);
-  o.batch_size = batch;
-  o.epochs = epochs;
-  o.shuffle_files = shuffle;
-  o.shuffle_buffer = shuffle ? 10000 : 0;
-  o.cycle_length = shuffle ? 4 : 1;
-  o.seed = seed;
-  return csv_input(data::CsvDataset(o, schema_of(spec, with_label)));
-}
-
 std::pair<std::string, bool> selection_metric(const std::string& task) {
   if (task == "regression") return {"rmse", false};
   if (task == "binary") return {"auc", true};

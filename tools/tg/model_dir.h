@@ -9,19 +9,16 @@
 #include <string>
 
 #include "estimator/estimator.h"
-#include "tools/tg/spec.h"
+#include "estimator/spec.h"
 
 namespace tg::cli {
+
+// The specification's names (Json, make_estimator, csv_files, ...) are the tool's vocabulary.
+using namespace tg::estimator;
 
 Json read_json_file(const std::string& path);
 void write_json_file(const std::string& path, const Json& j);
 
-// The estimator described by a saved tg_spec.json, over the given model directory (replacing
-// the model there with overwrite, see RunConfig::overwrite).
-estimator::Estimator make_estimator(const Json& saved, const std::string& model_dir, bool overwrite = false);
-// Batches of CSV files under a saved specification.
-estimator::InputFn csv_files(const Json& spec, const std::vector<std::string>& files, int64_t batch, int64_t epochs,
-                             bool shuffle, uint64_t seed, bool with_label = true);
 // The metric that picks the best model of a task, and whether higher is better.
 std::pair<std::string, bool> selection_metric(const std::string& task);
 // Writes details.json from an evaluation (and a sample of predictions for regressions).
