@@ -112,6 +112,7 @@ static void test_status(void) {
   CHECK(TG_INVALID_ARGUMENT == 3 && TG_NOT_FOUND == 5 && TG_DATA_LOSS == 15);
   CHECK(strcmp(tg_CodeName(TG_INVALID_ARGUMENT), "INVALID_ARGUMENT") == 0);
   CHECK(strcmp(tg_CodeName(TG_FAILED_PRECONDITION), "FAILED_PRECONDITION") == 0);
+  CHECK(strcmp(tg_CodeName((tg_Code)99), "UNKNOWN") == 0);
   tg_SetStatus(s, TG_ABORTED, "stopped");
   CHECK_CODE(s, TG_ABORTED);
   CHECK(strcmp(tg_Message(s), "stopped") == 0);
@@ -138,6 +139,8 @@ static void test_null_handles(void) {
   CHECK(tg_AllocateTensor(TG_FLOAT, dims, -1, s) == NULL);
   CHECK_CODE(s, TG_INVALID_ARGUMENT);
   CHECK(tg_AllocateTensor((tg_DataType)42, dims, 1, s) == NULL);
+  CHECK_CODE(s, TG_INVALID_ARGUMENT);
+  CHECK(tg_AllocateTensor((tg_DataType)-1, dims, 1, s) == NULL);
   CHECK_CODE(s, TG_INVALID_ARGUMENT);
   CHECK(tg_Minimize(NULL, "sgd", 0.1, none, NULL, 0, s) == NULL);
   CHECK_CODE(s, TG_INVALID_ARGUMENT);
@@ -167,6 +170,9 @@ static void test_null_handles(void) {
   CHECK(tg_FinishOperation(d, s) == NULL);
   CHECK_CODE(s, TG_INVALID_ARGUMENT);
   CHECK_CONTAINS(tg_Message(s), "another graph");
+  /* An unknown initializer. */
+  CHECK(tg_Variable(g1, TG_FLOAT, dims, 1, (tg_InitializerKind)77, 0, 0, -1, 1, "v", s).oper == NULL);
+  CHECK_CODE(s, TG_INVALID_ARGUMENT);
   /* An unknown op. */
   d = tg_NewOperation(g1, "NoSuchOp", NULL);
   CHECK(tg_FinishOperation(d, s) == NULL);

@@ -29,11 +29,19 @@
 extern "C" {
 #endif
 
+/* The enums below are int-sized in C; C++ sees int as their underlying type, so that any int a C
+ * caller passes (a bad one included) is a value C++ may read and reject. */
+#ifdef __cplusplus
+#define TG_ENUM_INT : int
+#else
+#define TG_ENUM_INT
+#endif
+
 /* ---------------------------------------------------------------- status ---------------- */
 
 /* The codes of TensorFlow's TF_Code and gRPC, with the same numbers as tg::ErrorCode (checked
  * at compile time against the C++ table). */
-typedef enum tg_Code {
+typedef enum tg_Code TG_ENUM_INT {
   TG_OK = 0,
   TG_CANCELLED = 1,
   TG_UNKNOWN = 2,
@@ -79,7 +87,7 @@ const char* tg_Version(void);
 /* ---------------------------------------------------------------- tensors --------------- */
 
 /* Element types, with the numbering of tg::DType. */
-typedef enum tg_DataType {
+typedef enum tg_DataType TG_ENUM_INT {
   TG_FLOAT = 0,  /* float */
   TG_DOUBLE = 1, /* double */
   TG_INT32 = 2,  /* int32_t */
@@ -205,7 +213,7 @@ tg_Output tg_Const(tg_Graph* g, const tg_Tensor* value, const char* name, tg_Sta
 tg_Output tg_ScalarConst(tg_Graph* g, tg_DataType dtype, double value, const char* name,
                          tg_Status* status);
 
-typedef enum tg_InitializerKind {
+typedef enum tg_InitializerKind TG_ENUM_INT {
   TG_INIT_ZEROS = 0,
   TG_INIT_ONES = 1,
   TG_INIT_CONSTANT = 2,         /* a = the value */
