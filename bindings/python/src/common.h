@@ -37,6 +37,16 @@ Tensor tensor_from_python(nb::handle value);
 // tensor's buffer reference. String tensors become object arrays of str.
 nb::object tensor_to_python(Tensor t);
 
+// Counts the engine calls running with the GIL released (Session.run, Estimator.train, ...),
+// so that a test can see from another Python thread that one is in flight.
+struct InFlight {
+  InFlight();
+  ~InFlight();
+  InFlight(const InFlight&) = delete;
+  InFlight& operator=(const InFlight&) = delete;
+};
+int64_t calls_in_flight();
+
 // Registers each part of the module (one per source file).
 void init_errors(nb::module_& m);
 void init_graph(nb::module_& m);

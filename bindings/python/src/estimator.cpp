@@ -136,6 +136,7 @@ void init_estimator(nb::module_& m) {
     std::vector<data::Batch> batches;
     {
       nb::gil_scoped_release release;
+        InFlight in_flight;
       auto s = in.fn();
       while (auto b = s->next()) batches.push_back(std::move(*b));
     }
@@ -154,6 +155,7 @@ void init_estimator(nb::module_& m) {
     Json spec{{"features", parse(features_json, "the feature columns")}};
     {
       nb::gil_scoped_release release;
+        InFlight in_flight;
       estimator::fit_normalizers(spec, in.fn);
     }
     return spec["features"].dump();
@@ -195,6 +197,7 @@ void init_estimator(nb::module_& m) {
       }, "linear_features"_a, "dnn_features"_a, "options"_a)
       .def("train", [](EstimatorHandle& h, const InputHandle& in, int64_t steps, int64_t max_steps) {
         nb::gil_scoped_release release;
+        InFlight in_flight;
         std::lock_guard<std::mutex> lock(h.mu);
         h.est->train(in.fn, steps, max_steps);
       }, "input"_a, "steps"_a = -1, "max_steps"_a = -1)
@@ -203,6 +206,7 @@ void init_estimator(nb::module_& m) {
         int64_t step;
         {
           nb::gil_scoped_release release;
+        InFlight in_flight;
           std::lock_guard<std::mutex> lock(h.mu);
           r = h.est->evaluate(in.fn, steps, name);
           step = h.est->global_step();
@@ -216,6 +220,7 @@ void init_estimator(nb::module_& m) {
         std::vector<estimator::Prediction> p;
         {
           nb::gil_scoped_release release;
+        InFlight in_flight;
           std::lock_guard<std::mutex> lock(h.mu);
           p = h.est->predict(in.fn);
         }
@@ -246,16 +251,19 @@ void init_estimator(nb::module_& m) {
       })
       .def("global_step", [](EstimatorHandle& h) {
         nb::gil_scoped_release release;
+        InFlight in_flight;
         std::lock_guard<std::mutex> lock(h.mu);
         return h.est->global_step();
       })
       .def("export", [](EstimatorHandle& h, const std::string& dir, const std::map<std::string, double>& metrics) {
         nb::gil_scoped_release release;
+        InFlight in_flight;
         std::lock_guard<std::mutex> lock(h.mu);
         return h.est->export_model(dir, metrics);
       }, "export_dir"_a, "metrics"_a = std::map<std::string, double>{})
       .def("save_checkpoint", [](EstimatorHandle& h) {
         nb::gil_scoped_release release;
+        InFlight in_flight;
         std::lock_guard<std::mutex> lock(h.mu);
         h.est->save_checkpoint();
       })
@@ -281,6 +289,7 @@ void init_estimator(nb::module_& m) {
         estimator::TrainAndEvaluateResult r;
         {
           nb::gil_scoped_release release;
+        InFlight in_flight;
           std::lock_guard<std::mutex> lock(h.mu);
           estimator::TrainSpec t{train.fn, max_steps};
           estimator::EvalSpec e{eval.fn, eval_steps, every_steps, every_secs, metric, higher_is_better, patience};
@@ -312,6 +321,7 @@ void init_estimator(nb::module_& m) {
     o.outlier_fraction = outlier_fraction;
     o.first_key = first_key;
     nb::gil_scoped_release release;
+        InFlight in_flight;
     return data::generate_taxi_csv(path, o);
   }, "path"_a, "rows"_a, "seed"_a = 1, "dirty_fraction"_a = 0.0, "outlier_fraction"_a = 0.01, "first_key"_a = 0);
   m.def("split_csv", [](const std::string& input, const std::string& prefix, std::vector<double> fractions,
@@ -325,6 +335,7 @@ void init_estimator(nb::module_& m) {
     data::SplitResult r;
     {
       nb::gil_scoped_release release;
+        InFlight in_flight;
       r = data::split_csv(input, prefix, o);
     }
     return nb::make_tuple(r.paths, r.rows, r.dropped);

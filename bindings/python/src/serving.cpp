@@ -14,6 +14,7 @@ void init_serving(nb::module_& m) {
         serving::LoadOptions o;
         o.max_batch_rows = max_batch_rows;
         nb::gil_scoped_release release;
+        InFlight in_flight;
         return serving::Predictor::load(dir, o);
       }, "version_dir"_a, "max_batch_rows"_a = 4096)
       .def("predict", [](serving::Predictor& p, nb::dict inputs) {
@@ -22,6 +23,7 @@ void init_serving(nb::module_& m) {
         std::map<std::string, Tensor> out;
         {
           nb::gil_scoped_release release;
+        InFlight in_flight;
           out = p.predict(in);
         }
         nb::dict r;

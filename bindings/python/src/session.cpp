@@ -67,6 +67,7 @@ void init_session(nb::module_& m) {
         std::vector<Tensor> results;
         {
           nb::gil_scoped_release release;
+        InFlight in_flight;
           std::lock_guard<std::mutex> lock(h.mu);
           results = h.get().run(feed_list, f, t);
         }
@@ -78,6 +79,7 @@ void init_session(nb::module_& m) {
         Tensor t;
         {
           nb::gil_scoped_release release;
+        InFlight in_flight;
           std::lock_guard<std::mutex> lock(h.mu);
           t = h.get().variable_value(var.out);
         }
@@ -86,22 +88,26 @@ void init_session(nb::module_& m) {
       .def("set_variable_value", [](SessionHandle& h, const OutputHandle& var, nb::handle value) {
         Tensor t = tensor_from_python(value);
         nb::gil_scoped_release release;
+        InFlight in_flight;
         std::lock_guard<std::mutex> lock(h.mu);
         h.get().set_variable_value(var.out, t);
       })
       .def("close", [](SessionHandle& h) {
         nb::gil_scoped_release release;
+        InFlight in_flight;
         std::lock_guard<std::mutex> lock(h.mu);
         h.session.reset();
       })
       .def_prop_ro("closed", [](const SessionHandle& h) { return h.session == nullptr; })
       .def("save", [](SessionHandle& h, const std::vector<OutputHandle>& vars, const std::string& path) {
         nb::gil_scoped_release release;
+        InFlight in_flight;
         std::lock_guard<std::mutex> lock(h.mu);
         save_checkpoint(h.get(), nodes_of(vars, *h.graph), path);
       }, "vars"_a, "path"_a)
       .def("restore", [](SessionHandle& h, const std::vector<OutputHandle>& vars, const std::string& path) {
         nb::gil_scoped_release release;
+        InFlight in_flight;
         std::lock_guard<std::mutex> lock(h.mu);
         restore_checkpoint(h.get(), nodes_of(vars, *h.graph), path);
       }, "vars"_a, "path"_a);

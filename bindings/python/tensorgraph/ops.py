@@ -53,12 +53,11 @@ def placeholder(dtype, shape=None, name=None):
 
 
 def constant(value, dtype=None, shape=None, name=None):
-    arr = np.asarray(value) if dtype is None else None
-    if dtype is None and isinstance(value, (float, list, tuple)) and arr.dtype == np.float64:
-        dtype = float32
-    t = convert_to_tensor(value if shape is None else np.broadcast_to(np.asarray(value), shape),
-                          dtype=dtype, name=name)
-    return t
+    """A constant: Python floats become float32 and ints int32 (as TensorFlow), numpy values keep
+    their dtype unless dtype is given."""
+    if shape is not None:
+        value = np.broadcast_to(np.asarray(value), tuple(shape))
+    return convert_to_tensor(value, dtype=dtype, name=name)
 
 
 def _initial(kind, shape, dtype, a=0.0, b=1.0, seed=None):

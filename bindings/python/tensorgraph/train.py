@@ -3,7 +3,7 @@ variable and an increment of the global step, and returns the train op."""
 import os
 
 from . import _tg
-from .framework import Operation, Tensor, _variables, get_default_graph
+from .framework import Tensor, get_default_graph
 
 
 class Optimizer:
@@ -26,8 +26,7 @@ class Optimizer:
     def compute_gradients(self, loss, var_list=None, **unused):
         g = loss.graph
         pairs = self._opt.compute_gradients(loss._out, [v._out for v in (var_list or [])])
-        by_key = {v._out.key(): v for v in _variables(g, False)}
-        return [(None if gr is None else g._tensor(gr), by_key.get(v.key()) or g._tensor(v)) for gr, v in pairs]
+        return [(None if gr is None else g._tensor(gr), g._tensor(v)) for gr, v in pairs]
 
     def apply_gradients(self, grads_and_vars, global_step=None, name=None):
         grads_and_vars = list(grads_and_vars)
