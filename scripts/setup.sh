@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(cmake ninja-build g++ ccache libdnnl-dev libgtest-dev libbenchmark-dev
           nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev libfast-float-dev
           clang libclang-rt-14-dev libomp-dev protobuf-compiler libprotobuf-dev zlib1g-dev libcpp-httplib-dev libonnx-dev libboost-dev
+          libopenmpi-dev openmpi-bin libyaml-cpp-dev libeigen3-dev
           chromium)
 missing=()
 for p in "${PACKAGES[@]}"; do
