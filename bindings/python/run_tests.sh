@@ -4,7 +4,8 @@
 #   run_tests.sh taxi  BUILD_DIR PYTHON   the Python taxi sample against the C++ sample's figures
 #   run_tests.sh pip   BUILD_DIR PYTHON   pip install of the repository into a fresh virtual
 #                                         environment, then `import tensorgraph` and pytest there
-# The environment of the first two (numpy, pandas, pytest) is made once under BUILD_DIR and reused.
+# The first two use PYTHON when it has numpy, pandas and pytest, else an environment with them
+# made once under BUILD_DIR and reused.
 set -euo pipefail
 mode=$1
 build=$(cd "$2" && pwd)
@@ -27,18 +28,24 @@ make_venv() {
 
 case "$mode" in
   build | taxi)
-    venv=$build/python-venv
-    # Tests may run in parallel: one of them makes the environment, the others wait for it.
-    exec 9>"$build/python-venv.lock"
-    flock 9
-    make_venv "$venv"
-    flock -u 9
+    # The build's own Python when it has the test packages (scripts/setup.sh's environment),
+    # else an environment made for them.
+    run_python=$python
+    if ! "$python" -c "import numpy, pandas, pytest" 2>/dev/null; then
+      venv=$build/python-venv
+      # Tests may run in parallel: one of them makes the environment, the others wait for it.
+      exec 9>"$build/python-venv.lock"
+      flock 9
+      make_venv "$venv"
+      flock -u 9
+      run_python=$venv/bin/python
+    fi
     export PYTHONPATH=$build/python
     cd "$build"
     if [ "$mode" = build ]; then
-      exec "$venv/bin/python" -m pytest -q -p no:cacheprovider "$here/tests"
+      exec "$run_python" -m pytest -q -p no:cacheprovider "$here/tests"
     fi
-    exec "$venv/bin/python" "$root/samples/python/taxi_fare.py" --generate 50000 --work_dir "$build/python-taxi" \
+    exec "$run_python" "$root/samples/python/taxi_fare.py" --generate 50000 --work_dir "$build/python-taxi" \
       --check "$root/benchmarks/results/main_job.json" --tolerance 0.05
     ;;
   pip)

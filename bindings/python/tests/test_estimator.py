@@ -121,6 +121,9 @@ def test_export_then_load_and_predict(rng, tmp_path):
     # A binary export's "probabilities" are P(class 1), the estimator's "logistic".
     np.testing.assert_allclose(out["probabilities"], [p["logistic"][0] for p in expected], rtol=1e-5)
     np.testing.assert_array_equal(out["class_ids"], [p["class_ids"][0] for p in expected])
+    # Lists and other dtypes are converted to the signature's.
+    again = predictor({"colour": list(df["colour"][:10]), "size": df["size"].to_numpy(np.float64)[:10]})
+    np.testing.assert_array_equal(again["probabilities"], out["probabilities"])
     # The export base directory resolves to its newest version.
     assert tf.contrib.predictor.from_saved_model(str(tmp_path / "export")).export_dir == path
 

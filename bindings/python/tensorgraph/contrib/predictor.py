@@ -4,6 +4,7 @@ import os
 import numpy as np
 
 from .. import _tg
+from ..dtypes import as_dtype, string
 
 
 class Predictor:
@@ -32,11 +33,17 @@ class Predictor:
         return self._p.task
 
     def __call__(self, inputs):
+        """Predictions for columns of inputs (lists or arrays, converted to the signature's
+        dtypes): a dict of output name to numpy array."""
+        dtypes = self._p.inputs
         cols = {}
         for name, value in inputs.items():
-            arr = np.asarray(value)
-            if arr.dtype.kind in "USO":
-                arr = arr.astype(object)
+            dtype = as_dtype(dtypes[name]) if name in dtypes else None
+            if dtype is None or dtype == string:
+                arr = np.asarray(value)
+                arr = arr.astype(object) if arr.dtype.kind in "USO" else arr
+            else:
+                arr = np.asarray(value, dtype=dtype.as_numpy_dtype)
             cols[name] = arr.reshape(-1)
         return self._p.predict(cols)
 
