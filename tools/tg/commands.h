@@ -17,5 +17,6 @@ Command add_report_command(CLI::App& app);
 Command add_serve_command(CLI::App& app);
 Command add_export_onnx_command(CLI::App& app);
 Command add_devices_command(CLI::App& app);
+Command add_tune_command(CLI::App& app);
 
 }  // namespace tg::cli

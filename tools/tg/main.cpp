@@ -1,5 +1,5 @@
 // The `tg` command line program: train, evaluate, predict, report, serve, split, generate-taxi,
-// export-onnx, devices.
+// export-onnx, devices, tune.
 // A wrong flag or value prints one line and exits with status 2; a failure while running
 // prints one line and exits with status 1.
 #include <cstdio>
@@ -14,7 +14,8 @@ int main(int argc, char** argv) {
   std::vector<tg::cli::Command> commands{
       tg::cli::add_train_command(app),    tg::cli::add_evaluate_command(app), tg::cli::add_predict_command(app),
       tg::cli::add_report_command(app),   tg::cli::add_split_command(app),    tg::cli::add_generate_command(app),
-      tg::cli::add_serve_command(app),    tg::cli::add_export_onnx_command(app), tg::cli::add_devices_command(app)};
+      tg::cli::add_serve_command(app),    tg::cli::add_export_onnx_command(app), tg::cli::add_devices_command(app),
+      tg::cli::add_tune_command(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -9,6 +9,7 @@
 #include "tools/tg/commands.h"
 #include "tools/tg/model_dir.h"
 #include "tools/tg/svg.h"
+#include "tools/tg/tune_report.h"
 
 namespace tg::cli {
 
@@ -76,6 +77,10 @@ std::string classification_charts(const Json& d, const Json& saved) {
 }
 
 int run_report(const ReportFlags& f) {
+  if (is_tuning_dir(f.dir)) {  // a tg tune output directory
+    write_tune_report(f.dir, f.output);
+    return 0;
+  }
   for (const char* name : {"tg_spec.json", "history.json", "metrics.json", "details.json"})
     TG_CHECK(std::filesystem::exists(f.dir + "/" + name), "'", f.dir, "' has no ", name, ": is it a tg train output directory?");
   Json saved = read_json_file(f.dir + "/tg_spec.json"), history = read_json_file(f.dir + "/history.json");
@@ -101,10 +106,12 @@ int run_report(const ReportFlags& f) {
 
 }  // namespace
 
+void write_train_report(const std::string& dir, const std::string& output) { run_report({dir, output}); }
+
 Command add_report_command(CLI::App& app) {
   auto f = std::make_shared<ReportFlags>();
   auto* c = app.add_subcommand("report", "Write one self-contained HTML report with charts of a tg train run");
-  c->add_option("output_dir", f->dir, "the output directory of tg train")->required()->check(CLI::ExistingDirectory);
+  c->add_option("output_dir", f->dir, "the output directory of tg train (or of tg tune)")->required()->check(CLI::ExistingDirectory);
   c->add_option("--output", f->output, "the HTML file (default OUTPUT_DIR/report.html)");
   return [c, f] { return c->parsed() ? run_report(*f) : -1; };
 }

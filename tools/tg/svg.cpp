@@ -38,7 +38,7 @@ Frame frame_of(const std::vector<const Series*>& all, bool square) {
 }
 
 std::string open_svg(const std::string& id, const std::string& title, const Frame& f, const std::string& xl,
-                     const std::string& yl) {
+                     const std::string& yl, bool log_x = false) {
   std::string s = "<svg class=\"chart\" data-chart=\"" + id + "\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" + num(kW) +
                   "\" height=\"" + num(kH) + "\" viewBox=\"0 0 " + num(kW) + " " + num(kH) + "\">";
   s += "<rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>";
@@ -51,7 +51,7 @@ std::string open_svg(const std::string& id, const std::string& title, const Fram
     s += "<line x1=\"" + num(kLeft) + "\" y1=\"" + num(f.py(y)) + "\" x2=\"" + num(kW - kRight) + "\" y2=\"" +
          num(f.py(y)) + "\" stroke=\"#eee\"/>";
     s += "<text x=\"" + num(f.px(x)) + "\" y=\"" + num(kH - kBottom + 16) + "\" text-anchor=\"middle\" font-size=\"11\">" +
-         num(x) + "</text>";
+         num(log_x ? std::pow(10.0, x) : x) + "</text>";
     s += "<text x=\"" + num(kLeft - 6) + "\" y=\"" + num(f.py(y) + 4) + "\" text-anchor=\"end\" font-size=\"11\">" + num(y) +
          "</text>";
   }
@@ -105,10 +105,15 @@ std::string line_chart(const std::string& id, const std::string& title, const st
 }
 
 std::string scatter_chart(const std::string& id, const std::string& title, const Series& p, const std::string& xl,
-                          const std::string& yl, bool identity_line, bool zero_line) {
-  Frame f = frame_of({&p}, identity_line);
-  std::string s = open_svg(id, title, f, xl, yl);
-  for (auto [x, y] : p.points)
+                          const std::string& yl, bool identity_line, bool zero_line, bool log_x) {
+  Series logged{p.name, {}, p.color};
+  if (log_x)
+    for (auto [x, y] : p.points)
+      if (x > 0) logged.points.emplace_back(std::log10(x), y);
+  const Series& q = log_x ? logged : p;
+  Frame f = frame_of({&q}, identity_line);
+  std::string s = open_svg(id, title, f, xl, yl, log_x);
+  for (auto [x, y] : q.points)
     if (std::isfinite(x) && std::isfinite(y))
       s += "<circle cx=\"" + num(f.px(x)) + "\" cy=\"" + num(f.py(y)) + "\" r=\"2\" fill=\"" + p.color + "\" fill-opacity=\"0.5\"/>";
   if (identity_line) s += reference_line(f, f.x0, f.x0, f.x1, f.x1);

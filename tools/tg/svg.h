@@ -17,9 +17,10 @@ struct Series {
 // `id` becomes the SVG's data-chart attribute (tests look charts up by it).
 std::string line_chart(const std::string& id, const std::string& title, const std::vector<Series>& series,
                        const std::string& x_label, const std::string& y_label, bool diagonal = false);
+// log_x: a logarithmic x axis (points with x <= 0 are left out), ticks labelled with the values.
 std::string scatter_chart(const std::string& id, const std::string& title, const Series& points,
                           const std::string& x_label, const std::string& y_label, bool identity_line,
-                          bool zero_line = false);
+                          bool zero_line = false, bool log_x = false);
 std::string confusion_table(const std::vector<std::vector<long long>>& m, const std::vector<std::string>& labels);
 std::string html_escape(const std::string& s);
 
