@@ -21,16 +21,28 @@ std::atomic<int>& level_ref() {
   static std::atomic<int> level{static_cast<int>(level_from_env())};
   return level;
 }
+std::string& prefix_ref() {
+  static std::string prefix;
+  return prefix;
+}
+std::mutex& log_mutex() {
+  static std::mutex mu;
+  return mu;
+}
 }  // namespace
 
 LogLevel log_level() { return static_cast<LogLevel>(level_ref().load()); }
 void set_log_level(LogLevel level) { level_ref().store(static_cast<int>(level)); }
 
+void set_log_prefix(const std::string& prefix) {
+  std::lock_guard<std::mutex> lock(log_mutex());
+  prefix_ref() = prefix;
+}
+
 void log_line(LogLevel level, const std::string& message) {
-  static std::mutex mu;
   static const char* names[] = {"D", "I", "W", "E"};
-  std::lock_guard<std::mutex> lock(mu);
-  std::fprintf(stderr, "[tg %s] %s\n", names[static_cast<int>(level)], message.c_str());
+  std::lock_guard<std::mutex> lock(log_mutex());
+  std::fprintf(stderr, "[tg %s] %s%s\n", names[static_cast<int>(level)], prefix_ref().c_str(), message.c_str());
 }
 
 }  // namespace tg

@@ -13,6 +13,8 @@ enum class LogLevel { Debug = 0, Info = 1, Warn = 2, Error = 3 };
 LogLevel log_level();
 void set_log_level(LogLevel level);
 void log_line(LogLevel level, const std::string& message);
+// Text put before every message, e.g. "rank 1/4 " in a job of several processes ("" = none).
+void set_log_prefix(const std::string& prefix);
 
 template <class... Args>
 void log_info(const Args&... args) {

@@ -16,6 +16,7 @@ void register_state_ops();
 void register_loss_ops();
 void register_training_ops();
 void register_feature_ops();
+void register_collective_ops();
 
 namespace {
 std::unordered_map<std::string, OpDef>& table() {
@@ -33,6 +34,7 @@ void ensure_registered() {
     register_loss_ops();
     register_training_ops();
     register_feature_ops();
+    register_collective_ops();
   });
 }
 std::string describe_inputs(const std::vector<DType>& t, const std::vector<Shape>& s) {

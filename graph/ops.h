@@ -133,6 +133,11 @@ Output softmax_cross_entropy_with_logits(Output labels, Output logits,
 Output sparse_softmax_cross_entropy_with_logits(Output labels, Output logits,
                                                 const std::string& name = "");
 
+// ---- collectives over the job's processes (graph/ops/collective.cpp) ----
+// Sums ("sum") or averages ("mean") x elementwise over every process of the job; every
+// process must run the same AllReduce nodes in the same order. Alone, it is the identity.
+Output all_reduce(Output x, const std::string& reduction = "mean", const std::string& name = "");
+
 }  // namespace tg::ops
 
 namespace tg {

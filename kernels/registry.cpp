@@ -17,6 +17,7 @@ void register_state_kernels();
 void register_loss_kernels();
 void register_training_kernels();
 void register_feature_kernels();
+void register_collective_kernels();
 }  // namespace cpu
 
 #ifdef TG_WITH_CUDA
@@ -51,6 +52,7 @@ void ensure_registered() {
     cpu::register_loss_kernels();
     cpu::register_training_kernels();
     cpu::register_feature_kernels();
+    cpu::register_collective_kernels();
 #ifdef TG_WITH_CUDA
     cuda::register_math_kernels();
     cuda::register_nn_kernels();

@@ -186,6 +186,9 @@ std::vector<OpCase> all_op_cases() {
   c.push_back(binary("minimum", f({2, 3}), f({3}), [](O a, O b) { return ops::minimum(a, b); },
                      [](double a, double b) { return std::min(a, b); }));
   c.push_back(unary("neg", f({2, 3}), [](O x) { return ops::neg(x); }, [](double x) { return -x; }));
+  // Collectives in a process alone: the identity (tests/distributed runs them as several).
+  c.push_back(unary("all_reduce_sum", f({2, 3}), [](O x) { return ops::all_reduce(x, "sum"); }, [](double x) { return x; }));
+  c.push_back(unary("all_reduce_mean", f({2, 3}), [](O x) { return ops::all_reduce(x, "mean"); }, [](double x) { return x; }));
   c.push_back(unary("square", f({2, 3}), [](O x) { return ops::square(x); }, [](double x) { return x * x; }));
   c.push_back(unary("sqrt", f({2, 3}, 0.2, 3), [](O x) { return ops::sqrt(x); }, [](double x) { return std::sqrt(x); }));
   c.push_back(unary("exp", f({2, 3}), [](O x) { return ops::exp(x); }, [](double x) { return std::exp(x); }));
