@@ -67,16 +67,30 @@ CsvDataset::CsvDataset(DatasetOptions options, CsvSchema schema)
   TG_CHECK(options_.cycle_length > 0 && options_.block_length > 0,
            "cycle_length and block_length must be positive");
   TG_CHECK(options_.shuffle_buffer >= 0 && options_.prefetch >= 0, "negative buffer size");
+  TG_CHECK(options_.shard_count > 0 && options_.shard_index >= 0 && options_.shard_index < options_.shard_count,
+           "shard ", options_.shard_index, " of ", options_.shard_count, " does not exist");
   files_ = expand_files(options_.files);
+  // By file when every shard gets at least one; the header (and schema) come from the first
+  // file of all either way, so that every shard decodes alike.
+  std::vector<std::string> all_files = files_;
+  if (options_.shard_count > 1 && static_cast<int64_t>(files_.size()) >= options_.shard_count) {
+    std::vector<std::string> mine;
+    for (size_t i = static_cast<size_t>(options_.shard_index); i < files_.size(); i += static_cast<size_t>(options_.shard_count))
+      mine.push_back(files_[i]);
+    files_ = std::move(mine);
+  } else if (options_.shard_count > 1) {
+    line_shards_ = options_.shard_count;
+  }
   if (schema_.columns().empty()) {
     TG_CHECK(options_.header, "no columns given and header = false: nothing names the columns");
     std::vector<ColumnSpec> cols;
-    for (auto& name : read_header(files_[0])) cols.push_back({name, DType::Float32});
+    for (auto& name : read_header(all_files[0])) cols.push_back({name, DType::Float32});
     schema_ = CsvSchema(std::move(cols));
   }
   // What fixes the order of the records, hashed (FNV-1a) so that positions stay small.
   std::string what = cat(options_.header, ' ', options_.seed, ' ', options_.shuffle_files, ' ', options_.shuffle_buffer,
                          ' ', options_.cycle_length, ' ', options_.block_length);
+  if (options_.shard_count > 1) what += cat(" shard ", options_.shard_index, '/', options_.shard_count);
   for (const auto& f : files_) what += '\n' + f;
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(fnv1a(what)));
@@ -104,7 +118,7 @@ class Producer {
  public:
   Producer(const CsvDataset& ds, const Position& from)
       : opt_(ds.options()), schema_(ds.schema()), files_(ds.files()), maps_(ds.maps()),
-        filters_(ds.filters()), row_(schema_.make_row()), key_(ds.position_key()) {
+        filters_(ds.filters()), row_(schema_.make_row()), key_(ds.position_key()), shards_(ds.line_shards()) {
     TG_CHECK(from.key.empty() || from.key == key_, "a position of other data (", from.key,
              ") cannot continue a pass over ", key_);
     epoch_ = from.key.empty() ? 0 : from.epoch;
@@ -129,6 +143,7 @@ class Producer {
   struct Open {
     std::unique_ptr<LineReader> reader;
     size_t file;
+    int64_t index = 0;  // records read from the file so far (for line shards)
   };
   struct Stored {
     std::string text;
@@ -153,6 +168,7 @@ class Producer {
   int64_t epoch_ = 0;
   int64_t records_ = 0;  // taken from the files in this epoch
   std::string key_;
+  int shards_ = 1;  // > 1: keep the records whose index in their file is shard_index mod shards_
   bool done_ = false;
   EpochStats stats_;
   std::vector<size_t> order_;
@@ -197,6 +213,7 @@ bool Producer::open_next(Open& slot) {
   slot.reader.reset();
   if (next_file_ >= order_.size()) return false;
   slot.file = order_[next_file_++];
+  slot.index = 0;
   slot.reader = std::make_unique<LineReader>(files_[slot.file], size_t{1} << 20, opt_.max_record_bytes);
   if (opt_.header) {
     std::string_view h;
@@ -217,6 +234,7 @@ bool Producer::next_line(std::string_view& text, size_t& file, int64_t& line) {
     if (cur_ >= open_.size()) cur_ = 0;
     Open& o = open_[cur_];
     if (o.reader->next(text)) {
+      if (shards_ > 1 && o.index++ % shards_ != opt_.shard_index) continue;  // another shard's
       file = o.file;
       line = o.reader->line_number();
       if (++taken_ >= opt_.block_length) {

@@ -42,6 +42,13 @@ struct DatasetOptions {
   int prefetch = 2;                // batches prepared ahead on a background thread (0: none)
   BadRows bad_rows = BadRows::Error;
   size_t max_record_bytes = 1 << 20;  // a longer record is an error naming file and line
+  // This process's share when several processes train on the data together: shard
+  // `shard_index` of `shard_count`. With at least as many files as shards, shard k reads the
+  // files whose position in the expanded list is k mod shard_count; with fewer, it reads every
+  // file and keeps the records whose index in their file is k mod shard_count. Across the
+  // shards every record is read exactly once per epoch.
+  int shard_count = 1;
+  int shard_index = 0;
   std::function<void(const EpochStats&)> on_epoch_end;  // also logged at INFO
 };
 
@@ -93,6 +100,8 @@ class CsvDataset {
   // The key of this dataset's positions: the files, the seed and the shuffling options (not
   // the epochs or the batch size, which may change when a run is continued).
   const std::string& position_key() const { return key_; }
+  // > 1 when this shard keeps every line_shards()-th record of each file (options' shards).
+  int line_shards() const { return line_shards_; }
 
  private:
   DatasetOptions options_;
@@ -101,6 +110,7 @@ class CsvDataset {
   std::vector<std::function<void(Row&)>> maps_;
   std::vector<std::function<bool(const Row&)>> filters_;
   std::string key_;
+  int line_shards_ = 1;
 };
 
 // The files for a message: "'a.csv'", "'a.csv', 'b.csv'" or "'a.csv', 'b.csv' and 7 more files".
