@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "base/log.h"
+#include "estimator/distributed.h"
 #include "estimator/model.h"
 #include "estimator/summary_writer.h"
 #include "runtime/checkpoint.h"
@@ -42,6 +43,11 @@ Json position_json(const data::Position& p) {
   return {{"key", p.key}, {"epoch", p.epoch}, {"records", p.records}, {"rng", p.rng}};
 }
 
+data::Position position_of(const Json& in) {
+  return data::Position{in.at("key").get<std::string>(), in.at("epoch").get<int64_t>(),
+                        in.at("records").get<int64_t>(), in.value("rng", std::string())};
+}
+
 }  // namespace
 
 struct Estimator::Impl {
@@ -60,43 +66,71 @@ struct Estimator::Impl {
   int64_t restored_step = -1;
   std::optional<data::Position> position;   // the training input's, after the last batch trained on
   std::optional<data::Position> resume_at;  // the restored checkpoint's, for the next training pass
+  bool resume_epoch_only = false;           // resume_at holds just the epoch to start (see read_state)
   std::string progress;                     // saved with the restored checkpoint
+  bool distributed = false;                 // one of several processes training this model together
+  bool writer = true;                       // writes model_dir: one process, or rank 0 of several
 
-  // The state file beside the restored checkpoint: the input position and the progress. A
-  // damaged one costs the position, not the run.
-  void read_state(int64_t restored) {
-    std::string text = checkpoints->state(restored);
+  // The state file beside the restored checkpoint: the input positions and the progress. A
+  // damaged one costs the position, not the run. A checkpoint of a job of several processes
+  // holds every rank's position: each rank of a job of as many continues its own; with another
+  // number of processes, no position can be continued exactly, and every rank starts the
+  // epoch the slowest rank was in.
+  void read_state(const std::string& text, const std::string& where) {
     if (text.empty()) return;
     try {
       Json st = Json::parse(text);
-      if (st.contains("input")) {
-        const Json& in = st["input"];
-        resume_at = data::Position{in.at("key").get<std::string>(), in.at("epoch").get<int64_t>(),
-                                   in.at("records").get<int64_t>(), in.value("rng", std::string())};
-        position = resume_at;
+      int64_t ranks = st.value("ranks", int64_t{1}), size = distributed ? job_size() : 1, rank = distributed ? job_rank() : 0;
+      if (ranks == size && st.contains("inputs")) {
+        const Json& in = st["inputs"].at(static_cast<size_t>(rank));
+        if (!in.is_null()) resume_at = position_of(in);
+      } else if (ranks == size && st.contains("input")) {
+        resume_at = position_of(st["input"]);
+      } else if (st.contains("input") || st.contains("inputs")) {
+        int64_t epoch = -1;
+        for (const Json& in : st.contains("inputs") ? st["inputs"] : Json::array({st["input"]}))
+          if (!in.is_null()) epoch = epoch < 0 ? in.at("epoch").get<int64_t>() : std::min(epoch, in.at("epoch").get<int64_t>());
+        if (epoch >= 0) {
+          resume_at = data::Position{"", epoch, 0, ""};
+          resume_epoch_only = true;
+          log_info("the checkpoint was written by ", ranks, " process", ranks == 1 ? "" : "es", ", this run has ",
+                   size, ": the training input starts epoch ", epoch + 1, " afresh");
+        }
       }
+      if (resume_at && !resume_epoch_only) position = resume_at;
       if (st.contains("progress")) progress = st["progress"].dump();
     } catch (const Json::exception& e) {
-      log_warn("ignoring the damaged state file '", checkpoints->state_path_for(restored), "' (", e.what(),
-               "): the training input starts at its beginning");
+      log_warn("ignoring the damaged state file ", where, " (", e.what(), "): the training input starts at its beginning");
       resume_at.reset();
+      resume_epoch_only = false;
       position.reset();
       progress.clear();
     }
   }
 
+  // Several processes: the same graph everywhere, rank 0's variables, restored step and state.
+  void join_job(int64_t& restored, const std::string& state) {
+    check_same_graph(all_outputs(*graph));
+    broadcast_variables(*session, graph->variables());
+    Json from_chief = Json::parse(broadcast_text(Json{{"restored", restored}, {"state", state}}.dump()));
+    restored = from_chief["restored"].get<int64_t>();
+    read_state(from_chief["state"].get<std::string>(), "of rank 0's checkpoint");
+  }
+
   void build() {
     if (session) return;
     graph = std::make_unique<Graph>();
+    distributed = config.distribute && job_distributed();
+    writer = !distributed || job_chief();
     {
       auto device = graph->device(config.device);  // soft placement falls back to the CPU
-      model = build_model(*graph, spec, config.seed);
+      model = build_model(*graph, spec, config.seed, distributed ? config.allreduce_bucket_bytes : -1);
     }
     SessionOptions o;
     o.num_threads = config.num_threads;
     session = std::make_unique<Session>(*graph, o);
     int64_t restored = -1;
-    if (!config.model_dir.empty()) {
+    if (!config.model_dir.empty() && writer) {
       if (config.overwrite) clear_model_dir(config.model_dir);
       checkpoints.emplace(config.model_dir, config.keep_checkpoint_max);
       try {
@@ -108,15 +142,18 @@ struct Estimator::Impl {
         throw ModelDirError(config.model_dir, e.what());
       }
     }
+    std::string state;
     if (restored >= 0) {
       log_info("restored the model from ", checkpoints->path_for(restored));
-      read_state(restored);
+      state = checkpoints->state(restored);
     } else {
       session->run(model.init);
     }
+    if (distributed) join_job(restored, state);
+    else read_state(state, cat("'", restored >= 0 ? checkpoints->state_path_for(restored) : "", "'"));
     restored_step = restored;
     step = session->variable_value(graph->global_step()).to_vector<int64_t>()[0];
-    if (!config.model_dir.empty() && config.summaries) {
+    if (!config.model_dir.empty() && config.summaries && writer) {
       train_summaries = std::make_unique<SummaryWriter>(config.model_dir + "/train");
       // Events a stopped process wrote after its last checkpoint are orphans: TensorBoard
       // drops them when it reads this, and shows the steps trained again instead.
@@ -137,7 +174,7 @@ struct Estimator::Impl {
   }
 
   SummaryWriter* eval_writer(const std::string& name) {
-    if (config.model_dir.empty() || !config.summaries) return nullptr;
+    if (config.model_dir.empty() || !config.summaries || !writer) return nullptr;
     auto& w = eval_summaries[name];
     if (!w) {
       w = std::make_unique<SummaryWriter>(config.model_dir + (name.empty() ? "/eval" : "/eval_" + name));
@@ -233,9 +270,16 @@ double Estimator::train_batch(const data::Batch& batch) {
 void Estimator::save_checkpoint(const std::string& progress) {
   Impl& m = *impl_;
   m.build();
-  if (!m.checkpoints) return;
   Json state{{"step", m.step}};
   if (m.position) state["input"] = position_json(*m.position);
+  if (m.distributed) {
+    // Every rank's position, so that a job of as many processes continues each exactly.
+    auto all = gather_text(m.position ? position_json(*m.position).dump() : "null");
+    state["ranks"] = job_size();
+    state["inputs"] = Json::array();
+    for (const auto& p : all) state["inputs"].push_back(Json::parse(p));
+  }
+  if (!m.checkpoints) return;
   if (!progress.empty()) state["progress"] = Json::parse(progress);
   std::string path = m.checkpoints->save(*m.session, m.graph->variables(), m.step, state.dump());
   m.last_save = Clock::now();
@@ -251,8 +295,14 @@ const std::string& Estimator::restored_progress() {
 std::unique_ptr<BatchStream> Estimator::training_input(const InputFn& input) {
   Impl& m = *impl_;
   m.build();
-  auto stream = input();
-  if (m.resume_at) {
+  auto stream = m.distributed ? synchronized(input()) : input();
+  if (m.resume_at && m.resume_epoch_only) {
+    data::Position p{stream->position_key(), m.resume_at->epoch, 0, ""};
+    if (p.key.empty() || !stream->resume(p))
+      log_warn("the training input cannot start epoch ", p.epoch + 1, ": it starts at its beginning");
+    m.resume_at.reset();
+    m.resume_epoch_only = false;
+  } else if (m.resume_at) {
     const data::Position& p = *m.resume_at;
     if (stream->resume(p))
       log_info("the training input continues in epoch ", p.epoch + 1, " after ", p.records, " records");
@@ -289,6 +339,7 @@ void Estimator::train(const InputFn& input, int64_t steps, int64_t max_steps) {
     bool by_steps = m.config.save_checkpoints_steps > 0 && m.step % m.config.save_checkpoints_steps == 0;
     bool by_time = m.config.save_checkpoints_secs > 0 &&
                    std::chrono::duration<double>(Clock::now() - m.last_save).count() >= m.config.save_checkpoints_secs;
+    if (m.config.save_checkpoints_secs > 0 && m.distributed) by_time = any_rank(by_time);  // the same on every rank
     if (by_steps || by_time) {
       save_checkpoint();
       saved_at = m.step;
@@ -322,7 +373,7 @@ EvalResult Estimator::evaluate(const InputFn& input, int64_t steps, const std::s
     // Binary metrics read P(1) per example; a [n, C] multi-class table stays as it is.
     acc.add(b);
   }
-  EvalResult r = acc.result();
+  EvalResult r = m.distributed ? reduce_evaluation(acc) : acc.result();
   r.metrics["global_step"] = static_cast<double>(m.step);
   if (SummaryWriter* w = m.eval_writer(name)) {
     for (const auto& [k, v] : r.metrics)

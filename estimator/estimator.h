@@ -53,6 +53,12 @@ struct RunConfig {
   // built. Without it, checkpoints that do not fit the model (or none of which loads) are an
   // error (ModelDirError), and matching ones are resumed.
   bool overwrite = false;
+  // When several processes train the model together (started by an MPI launcher, see
+  // estimator/distributed.h and docs/distributed.md), gradients are all-reduced in buckets of
+  // at most this many bytes.
+  int64_t allreduce_bucket_bytes = 4 << 20;
+  // false: this estimator works alone even in a process of such a job (no collectives).
+  bool distribute = true;
 };
 
 // model_dir holds checkpoints that cannot be restored into this model: another model's (a

@@ -31,6 +31,7 @@ class DatasetStream : public BatchStream {
     return true;
   }
   std::string source() const override { return files_; }
+  std::string position_key() const override { return ds_->position_key(); }
 
  private:
   std::shared_ptr<const data::CsvDataset> ds_;

@@ -26,6 +26,9 @@ class BatchStream {
   }
   // Where the batches come from, for messages ("'taxi-train.csv'", "memory").
   virtual std::string source() const { return "the input"; }
+  // The key of this stream's positions (data::Position::key), "" when it has none: lets a run
+  // that cannot continue a position exactly (another number of processes) start its epoch.
+  virtual std::string position_key() const { return ""; }
 };
 
 using InputFn = std::function<std::unique_ptr<BatchStream>()>;

@@ -106,9 +106,9 @@ void MetricAccumulator::add(const BatchOutputs& b) {
     ++confusion_[static_cast<size_t>(actual)][static_cast<size_t>(cls)];
     if (kind_ == Kind::Binary) {
       double score = at(*b.probabilities, i);
-      scores_.push_back(score);
-      labels_.push_back(y);
-      weights_.push_back(w);
+      kept_.scores.push_back(score);
+      kept_.labels.push_back(y);
+      kept_.weights.push_back(w);
       pred_sum_ += w * score;
     }
   }
@@ -118,6 +118,25 @@ void MetricAccumulator::add(const BatchOutputs& b) {
     batch_loss_sum_ += batch_loss / batch_w;
     ++batches_;
   }
+}
+
+std::vector<double> MetricAccumulator::sums() const {
+  std::vector<double> s{weight_sum_, loss_sum_, sq_err_, abs_err_, label_sum_, pred_sum_,
+                        static_cast<double>(batches_), batch_loss_sum_};
+  for (const auto& row : confusion_)
+    for (int64_t v : row) s.push_back(static_cast<double>(v));
+  return s;
+}
+
+void MetricAccumulator::set_sums(const std::vector<double>& s) {
+  TG_CHECK(s.size() == 8 + static_cast<size_t>(n_classes_ * n_classes_) * !confusion_.empty(),
+           "metrics: a state of ", s.size(), " numbers does not fit this accumulator");
+  weight_sum_ = s[0], loss_sum_ = s[1], sq_err_ = s[2], abs_err_ = s[3], label_sum_ = s[4], pred_sum_ = s[5];
+  batches_ = static_cast<int64_t>(s[6]);
+  batch_loss_sum_ = s[7];
+  size_t k = 8;
+  for (auto& row : confusion_)
+    for (int64_t& v : row) v = static_cast<int64_t>(std::llround(s[k++]));
 }
 
 EvalResult MetricAccumulator::result() const {
@@ -161,17 +180,18 @@ EvalResult MetricAccumulator::result() const {
   m["prediction/mean"] = pred_sum_ / weight_sum_;
   m["accuracy_baseline"] = std::max(m["label/mean"], 1 - m["label/mean"]);
   double auc = 0, ap = 0;
-  r.roc = roc_curve(scores_, labels_, weights_, &auc);
-  r.pr = pr_curve(scores_, labels_, weights_, &ap);
+  r.roc = roc_curve(kept_.scores, kept_.labels, kept_.weights, &auc);
+  r.pr = pr_curve(kept_.scores, kept_.labels, kept_.weights, &ap);
   m["auc"] = auc;
   m["auc_precision_recall"] = ap;
   for (double t : thresholds_) {
     double tpt = 0, fpt = 0, fnt = 0;
-    for (size_t i = 0; i < scores_.size(); ++i) {
-      bool pred = scores_[i] > t, actual = labels_[i] > 0.5;
-      tpt += pred && actual ? weights_[i] : 0;
-      fpt += pred && !actual ? weights_[i] : 0;
-      fnt += !pred && actual ? weights_[i] : 0;
+    const Scores& k = kept_;
+    for (size_t i = 0; i < k.scores.size(); ++i) {
+      bool pred = k.scores[i] > t, actual = k.labels[i] > 0.5;
+      tpt += pred && actual ? k.weights[i] : 0;
+      fpt += pred && !actual ? k.weights[i] : 0;
+      fnt += !pred && actual ? k.weights[i] : 0;
     }
     m["precision_at_" + threshold_name(t)] = tpt + fpt > 0 ? tpt / (tpt + fpt) : 0;
     m["recall_at_" + threshold_name(t)] = tpt + fnt > 0 ? tpt / (tpt + fnt) : 0;

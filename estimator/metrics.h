@@ -42,6 +42,17 @@ class MetricAccumulator {
   void add(const BatchOutputs& b);
   EvalResult result() const;
 
+  // For an evaluation sharded over processes (estimator/distributed.h): the additive state
+  // (sums, counts, the confusion matrix) as numbers to sum over the processes, and the binary
+  // head's scores, labels and weights to gather (exact curves and AUCs need all of them).
+  std::vector<double> sums() const;
+  void set_sums(const std::vector<double>& sums);
+  struct Scores {
+    std::vector<double> scores, labels, weights;
+  };
+  const Scores& scores() const { return kept_; }
+  void set_scores(Scores s) { kept_ = std::move(s); }
+
  private:
   Kind kind_;
   int64_t n_classes_;
@@ -50,7 +61,7 @@ class MetricAccumulator {
   int64_t batches_ = 0;
   double batch_loss_sum_ = 0;
   std::vector<std::vector<int64_t>> confusion_;
-  std::vector<double> scores_, labels_, weights_;  // binary
+  Scores kept_;  // binary
 };
 
 // Pure functions over arrays, shared by the accumulator and its tests.

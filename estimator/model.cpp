@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "graph/distributed_optimizer.h"
 #include "graph/gradients.h"
 #include "graph/ops.h"
 #include "graph/optimizers.h"
@@ -73,7 +74,7 @@ std::vector<Output> trainables_between(Graph& g, size_t from, size_t to) {
 
 }  // namespace
 
-ModelGraph build_model(Graph& g, const ModelSpec& s, int64_t seed) {
+ModelGraph build_model(Graph& g, const ModelSpec& s, int64_t seed, int64_t allreduce_bucket_bytes) {
   TG_CHECK(!s.linear_columns.empty() || !s.dnn_columns.empty(), "the model has no feature columns");
   TG_CHECK(s.dnn_columns.empty() || !s.hidden_units.empty(), "a DNN needs hidden_units");
   TG_CHECK(s.dropout >= 0 && s.dropout < 1, "dropout must be in [0, 1)");
@@ -107,6 +108,15 @@ ModelGraph build_model(Graph& g, const ModelSpec& s, int64_t seed) {
   std::vector<Output> vars;
   for (auto& [opt, vs] : parts) vars.insert(vars.end(), vs.begin(), vs.end());
   auto grads = gradients({m.head.loss}, vars);
+  if (allreduce_bucket_bytes >= 0) {
+    // Data parallelism: one set of buckets over both parts' gradients.
+    std::vector<std::pair<Output, Output>> gv;
+    for (size_t i = 0; i < vars.size(); ++i)
+      if (grads[i]) gv.emplace_back(grads[i], vars[i]);
+    auto reduced = allreduce_gradients(gv, AllReduceOptions{allreduce_bucket_bytes, "mean"});
+    for (size_t i = 0, k = 0; i < vars.size(); ++i)
+      if (grads[i]) grads[i] = reduced[k++].first;
+  }
   std::vector<Node*> updates;
   size_t k = 0;
   for (auto& [opt, vs] : parts) {

@@ -16,6 +16,8 @@ struct ModelGraph {
 };
 
 // Builds inputs, logits, head and the train op (one optimizer per part, one step increment).
-ModelGraph build_model(Graph& g, const ModelSpec& spec, int64_t seed);
+// With allreduce_bucket_bytes >= 0 the gradients are all-reduced over the job's processes
+// (graph/distributed_optimizer.h) in buckets of at most that many bytes before any update.
+ModelGraph build_model(Graph& g, const ModelSpec& spec, int64_t seed, int64_t allreduce_bucket_bytes = -1);
 
 }  // namespace tg::estimator

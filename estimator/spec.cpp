@@ -198,11 +198,13 @@ Estimator make_estimator(const Json& saved, const std::string& model_dir, bool o
   cfg.log_step_count_steps = m.value("log_every_steps", 100);
   cfg.device = m.value("device", "");
   cfg.overwrite = overwrite;
+  cfg.allreduce_bucket_bytes = m.value("allreduce_bucket_bytes", cfg.allreduce_bucket_bytes);
+  cfg.distribute = m.value("distribute", true);
   return Estimator(s, cfg);
 }
 
 InputFn csv_files(const Json& spec, const std::vector<std::string>& files, int64_t batch, int64_t epochs, bool shuffle,
-                  uint64_t seed, bool with_label) {
+                  uint64_t seed, bool with_label, int shard_index, int shard_count) {
   data::DatasetOptions o;
   o.files = files;
   o.header = spec.value("header", false);
@@ -212,6 +214,8 @@ InputFn csv_files(const Json& spec, const std::vector<std::string>& files, int64
   o.shuffle_buffer = shuffle ? 10000 : 0;
   o.cycle_length = shuffle ? 4 : 1;
   o.seed = seed;
+  o.shard_index = shard_index;
+  o.shard_count = shard_count;
   return csv_input(data::CsvDataset(o, schema_of(spec, with_label)));
 }
 

@@ -46,8 +46,9 @@ std::vector<Column> features_of(const Json& spec);
 // The estimator described by a saved tg_spec.json, over the given model directory (replacing
 // the model there with overwrite, see RunConfig::overwrite).
 Estimator make_estimator(const Json& saved, const std::string& model_dir, bool overwrite = false);
-// Batches of CSV files under a saved specification.
+// Batches of CSV files under a saved specification; shard shard_index of shard_count (see
+// data::DatasetOptions) when several processes read them.
 InputFn csv_files(const Json& spec, const std::vector<std::string>& files, int64_t batch, int64_t epochs,
-                             bool shuffle, uint64_t seed, bool with_label = true);
+                  bool shuffle, uint64_t seed, bool with_label = true, int shard_index = 0, int shard_count = 1);
 
 }  // namespace tg::estimator

@@ -7,6 +7,7 @@
 
 #include "base/file_util.h"
 #include "base/log.h"
+#include "estimator/distributed.h"
 #include "runtime/checkpoint.h"
 
 namespace tg::estimator {
@@ -97,9 +98,20 @@ TrainAndEvaluateResult train_and_evaluate(Estimator& est, const TrainSpec& train
     return p.dump();
   };
 
-  if (!dir.empty()) {
+  // Several processes: rank 0 alone keeps the best model, and tells the others which it is.
+  bool distributed = est.config().distribute && job_distributed();
+  if (!dir.empty() && (!distributed || job_chief())) {
     best_store.emplace(dir + "/best", 1);
     have_best = restore_best(*best_store, eval, out);
+  }
+  if (!dir.empty() && distributed) {
+    Json b = have_best ? Json{{"step", out.best.step}, {"seconds", out.best.seconds}, {"metrics", metrics_json(out.best.result)}}
+                       : Json();
+    b = Json::parse(broadcast_text(b.dump()));
+    have_best = !b.is_null();
+    if (have_best) out.best = Evaluation{b["step"].get<int64_t>(), metrics_of(b["metrics"]), b["seconds"].get<double>()};
+  }
+  if (!dir.empty()) {
     const std::string& text = est.restored_progress();
     if (!text.empty()) {
       try {
@@ -148,7 +160,7 @@ TrainAndEvaluateResult train_and_evaluate(Estimator& est, const TrainSpec& train
         Json j{{"step", e.step}, {"metric", eval.metric}, {"seconds", e.seconds}, {"metrics", metrics_json(e.result)}};
         out.best_checkpoint = best_store->save(est.session(), est.graph().variables(), e.step, j.dump(2));
         write_file_atomic(dir + "/best/metrics.json", j.dump(2));
-      } else {
+      } else if (!distributed) {
         best_weights.clear();
         for (Node* var : est.graph().variables()) best_weights.emplace_back(var, est.session().variable_value(var->out()));
       }
@@ -182,8 +194,9 @@ TrainAndEvaluateResult train_and_evaluate(Estimator& est, const TrainSpec& train
       }
     }
     if (train.on_step) train.on_step(step, loss, *batch);
-    bool due = (eval.every_steps > 0 && step % eval.every_steps == 0) ||
-               (eval.every_secs > 0 && std::chrono::duration<double>(Clock::now() - last_eval_time).count() >= eval.every_secs);
+    bool by_time = eval.every_secs > 0 && std::chrono::duration<double>(Clock::now() - last_eval_time).count() >= eval.every_secs;
+    if (eval.every_secs > 0 && distributed) by_time = any_rank(by_time);  // the same on every rank
+    bool due = (eval.every_steps > 0 && step % eval.every_steps == 0) || by_time;
     if (due) {
       last_eval = step;
       last_eval_time = Clock::now();
@@ -214,6 +227,8 @@ TrainAndEvaluateResult train_and_evaluate(Estimator& est, const TrainSpec& train
     }
     est.session().set_variable_value(step, final_step);
   }
+  // Rank 0 restored the best model from its file: every rank holds it now.
+  if (distributed && have_best) broadcast_variables(est.session(), est.graph().variables());
   return out;
 }
 

@@ -6,6 +6,7 @@
 
 #include "base/error.h"
 #include "base/log.h"
+#include "runtime/communicator.h"
 #include "tools/tg/commands.h"
 
 int main(int argc, char** argv) {
@@ -30,7 +31,9 @@ int main(int argc, char** argv) {
     for (auto& run : commands)
       if (int rc = run(); rc >= 0) return rc;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "tg: error: %s\n", e.what());
+    std::fprintf(stderr, "tg: error: %s%s\n", tg::Communicator::job_label().c_str(), e.what());
+    // One rank of several: the others may wait for it in a collective; end them all now.
+    tg::Communicator::abort_job_if_distributed(1);
     return 1;
   }
   return 0;

@@ -2,11 +2,13 @@
 // `gcloud ml-engine local train`.
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "base/log.h"
 #include "estimator/train_and_evaluate.h"
 #include "runtime/checkpoint.h"
+#include "runtime/communicator.h"
 #include "tools/tg/commands.h"
 #include "tools/tg/model_dir.h"
 #include "tools/tg/progress.h"
@@ -23,8 +25,8 @@ struct TrainFlags {
   std::string label_column, columns, features, spec_file, device, activation = "relu", export_dir;
   int64_t num_epochs = -1, train_steps = -1, batch_size = 128, eval_every_steps = 1000, n_classes = 2;
   int64_t log_every_steps = 100, early_stopping_patience = 0, seed = 42;
-  double learning_rate = -1, dropout = 0;
-  bool header = false, overwrite = false;
+  double learning_rate = -1, dropout = 0, allreduce_bucket_mb = 4;
+  bool header = false, overwrite = false, scale_learning_rate = false;
 };
 
 std::vector<int64_t> parse_units(const std::string& s) {
@@ -105,7 +107,9 @@ std::string model_difference(const Json& saved, const Json& wanted) {
 // nothing does, or it cannot be told).
 std::string variable_difference(const Json& wanted, const std::string& dir) {
   try {
-    Estimator probe = make_estimator(wanted, "");
+    Json alone = wanted;
+    alone["model"]["distribute"] = false;  // a probe on rank 0 alone: no collectives
+    Estimator probe = make_estimator(alone, "");
     auto steps = CheckpointManager(dir).steps();
     if (steps.empty()) return "";
     return checkpoint_mismatch(read_checkpoint(CheckpointManager(dir).path_for(steps.back())), probe.graph().variables());
@@ -119,7 +123,9 @@ std::string variable_difference(const Json& wanted, const std::string& dir) {
        ". Train into a new --output_dir, or pass --overwrite to replace that model");
 }
 
-int run_train(TrainFlags& f) {
+// Rank 0's part of setting up: the spec (columns resolved, normalizers fitted), the model, and
+// whether the output directory's model can be continued. Returns what tg_spec.json holds.
+Json prepare_model(TrainFlags& f, int ranks) {
   check_writable(f.output_dir);
   Json spec = f.spec_file.empty() ? inline_spec(f.columns, f.label_column, f.features, f.header) : load_spec_file(f.spec_file);
   if (!f.label_column.empty()) spec["label"] = f.label_column;
@@ -135,9 +141,13 @@ int run_train(TrainFlags& f) {
   bool linear = f.model == "linear";
   std::string opt = f.optimizer.empty() ? (linear ? "ftrl" : "adagrad") : f.optimizer;
   double lr = f.learning_rate > 0 ? f.learning_rate : (opt == "ftrl" ? 0.2 : opt == "adam" ? 1e-3 : 0.05);
+  // The global batch is ranks x --batch_size; linear scaling (Goyal et al.) keeps the step per
+  // example when asked to.
+  if (f.scale_learning_rate) lr *= ranks;
   Json model{{"type", f.model}, {"task", f.task}, {"n_classes", f.n_classes}, {"seed", f.seed},
              {"activation", f.activation}, {"dropout", f.dropout}, {"log_every_steps", Progress::on_terminal() ? 0 : f.log_every_steps},
-             {"save_checkpoints_steps", f.eval_every_steps}, {"device", f.device}};
+             {"save_checkpoints_steps", f.eval_every_steps}, {"device", f.device},
+             {"allreduce_bucket_bytes", static_cast<int64_t>(f.allreduce_bucket_mb * (1 << 20))}};
   if (!linear) model["hidden_units"] = parse_units(f.hidden_units);
   // The chosen optimizer drives the deep part; a wide part keeps FTRL unless it is linear only.
   model[linear ? "linear_optimizer" : "dnn_optimizer"] = opt;
@@ -163,29 +173,52 @@ int run_train(TrainFlags& f) {
   if (f.overwrite)
     for (const char* name : {"history.json", "metrics.json", "details.json"})
       std::filesystem::remove(f.output_dir + "/" + name);
+  return saved;
+}
+
+int run_train(TrainFlags& f) {
+  // Several processes (mpirun, srun): rank 0 prepares the model and alone writes the output
+  // directory; every rank trains on its shard of the data (docs/distributed.md).
+  Communicator& world = Communicator::world();
+  int rank = world.rank(), ranks = world.size();
+  bool chief = rank == 0;
+  Json saved = chief ? prepare_model(f, ranks) : Json();
+  if (ranks > 1) saved = Json::parse(world.broadcast(chief ? saved.dump() : std::string()));
+  Json spec = saved["spec"];
+  std::string spec_path = f.output_dir + "/tg_spec.json";
+  if (chief && ranks > 1)
+    log_info(ranks, " ranks x batch ", f.batch_size, " = a global batch of ", ranks * f.batch_size,
+             f.scale_learning_rate ? cat(", learning rate scaled by ", ranks) : std::string());
   Estimator est = make_estimator(saved, f.output_dir, f.overwrite);
   try {
     est.global_step();  // restores the latest checkpoint
   } catch (const ModelDirError& e) {
     refuse(f.output_dir, e.problem());
   }
-  write_json_file(spec_path, saved);
+  if (chief) write_json_file(spec_path, saved);
   int64_t epochs = f.num_epochs > 0 ? f.num_epochs : (f.train_steps > 0 ? -1 : 10);
-  InputFn train = csv_files(spec, f.train_paths, f.batch_size, epochs, true, static_cast<uint64_t>(f.seed));
-  InputFn eval = csv_files(spec, f.eval_paths, 4096, 1, false, 0);
+  // Each rank reads its shard, shuffled with its own seed.
+  InputFn train = csv_files(spec, f.train_paths, f.batch_size, epochs, true, static_cast<uint64_t>(f.seed + rank), true,
+                            rank, ranks);
+  InputFn eval = csv_files(spec, f.eval_paths, 4096, 1, false, 0, true, rank, ranks);
   auto [metric, higher] = selection_metric(f.task);
   int64_t start_step = est.global_step();
-  Progress progress(start_step, f.train_steps, epochs);
+  std::optional<Progress> progress;
+  if (chief) progress.emplace(start_step, f.train_steps, epochs);
   Json history{{"metric", metric}, {"train", Json::array()}, {"eval", Json::array()}};
   // The learning curve records the mean training loss of windows of steps: at least two
   // points per evaluation interval, and less noisy than single batches.
   int64_t window = std::max<int64_t>(1, std::min(f.log_every_steps, f.eval_every_steps / 2));
   TrainSpec ts{train, f.train_steps,
-               [&](int64_t step, double loss, const data::Batch& b) { progress.update(step, b.epoch, loss, b.rows); },
+               [&](int64_t step, double loss, const data::Batch& b) {
+                 if (progress) progress->update(step, b.epoch, loss, b.rows * ranks);
+               },
                window};
   EvalSpec es{eval, -1, f.eval_every_steps, 0, metric, higher, static_cast<int>(f.early_stopping_patience)};
   auto result = train_and_evaluate(est, ts, es);
-  progress.finish();
+  EvalResult final_eval = est.evaluate(eval, -1, "best");
+  if (!chief) return 0;  // rank 0 writes the results
+  progress->finish();
   if (start_step > 0 && est.global_step() == start_step)
     std::printf("the run in %s had finished at step %ld: nothing left to train\n", f.output_dir.c_str(),
                 static_cast<long>(start_step));
@@ -199,12 +232,11 @@ int run_train(TrainFlags& f) {
   history["stopped_early"] = result.stopped_early;
   write_json_file(f.output_dir + "/history.json", history);
 
-  EvalResult final_eval = est.evaluate(eval, -1, "best");
   Json metrics;
   for (const auto& [k, v] : final_eval.metrics) metrics[k] = v;
   metrics["best_step"] = result.best.step;
   write_json_file(f.output_dir + "/metrics.json", metrics);
-  write_details(f.output_dir, f.task, final_eval, est, eval);
+  write_details(f.output_dir, f.task, final_eval, est, ranks > 1 ? csv_files(spec, f.eval_paths, 4096, 1, false, 0) : eval);
   if (!f.export_dir.empty()) {
     MetricMap exported_metrics = final_eval.metrics;
     std::printf("exported the best model to %s\n", est.export_model(f.export_dir, exported_metrics).c_str());
@@ -250,6 +282,12 @@ Command add_train_command(CLI::App& app) {
   c->add_option("--seed", f->seed, "random seed");
   c->add_option("--export_dir", f->export_dir, "also export the best model to EXPORT_DIR/<global step>/ for tg serve");
   c->add_option("--device", f->device, "device for the model: /cpu:0 or /gpu:0 (falls back to the CPU)");
+  c->add_flag("--scale_learning_rate", f->scale_learning_rate,
+              "under an MPI launcher, multiply the learning rate by the number of ranks (the global batch is "
+              "ranks x --batch_size); off by default");
+  c->add_option("--allreduce_bucket_mb", f->allreduce_bucket_mb,
+                "under an MPI launcher, gradients are all-reduced in buckets of at most this many MB")
+      ->check(CLI::NonNegativeNumber);
   c->add_flag("--overwrite", f->overwrite,
               "replace the model in --output_dir (its checkpoints, best model, event files and results) "
               "instead of continuing it; without it, a different model there is an error");
