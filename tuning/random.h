@@ -13,16 +13,10 @@ class Rng {
   explicit Rng(uint64_t seed) : state_(seed) {}
   // A generator for one purpose of one trial: (seed, stream) mixed, so that trial 7's draws do
   // not depend on how many draws trials 1 to 6 made.
-  Rng(uint64_t seed, uint64_t stream) : state_(seed ^ (stream * 0xD1B54A32D192ED03ULL + 0x8CB92BA72F3D8DD7ULL)) {
-    next();
-  }
+  // Both go through the full mix, so that nearby streams start far apart.
+  Rng(uint64_t seed, uint64_t stream) : state_(mix(mix(seed) ^ mix(stream + 0x8CB92BA72F3D8DD7ULL))) {}
 
-  uint64_t next() {
-    uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-  }
+  uint64_t next() { return mix(state_ += 0x9E3779B97F4A7C15ULL); }
   // In [0, 1).
   double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
   // In [0, n).
@@ -33,6 +27,11 @@ class Rng {
   }
 
  private:
+  static uint64_t mix(uint64_t z) {
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+  }
   uint64_t state_;
 };
 

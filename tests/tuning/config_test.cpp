@@ -124,6 +124,15 @@ TEST(TuningConfig, ErrorsNameTheKeyAndTheLine) {
   expect_error("trainingInput:\n  hyperparameters:\n    goal: [MINIMIZE\n", "YAML", 4);
 }
 
+TEST(TuningConfig, ReadsTheTaxiStudy) {
+  StudyConfig c = load_study_config(TG_SOURCE_DIR "/samples/tuning/taxi_hptuning.yaml");
+  EXPECT_EQ(c.metric, "rmse");
+  EXPECT_EQ(c.max_trials, 20);
+  EXPECT_EQ(c.max_parallel_trials, 2);
+  ASSERT_EQ(c.space.params.size(), 3u);
+  EXPECT_EQ(c.space.params[2].values, (std::vector<double>{64, 128, 256, 512}));
+}
+
 TEST(TuningConfig, GridSize) {
   StudyConfig c = parse_study_config(kExample);
   c.space.params.erase(c.space.params.begin());
