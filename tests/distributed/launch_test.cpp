@@ -117,19 +117,22 @@ int wait_for(pid_t pid, std::chrono::seconds limit, double* seconds) {
   return -1;
 }
 
-TEST(Launch, KilledRankEndsTheJobAndARerunContinuesWithOtherRankCounts) {
-  fs::path dir = tg::test::fresh_dir("dist_kill");
-  fs::path train = dir / "train.csv", valid = dir / "valid.csv", out = dir / "model";
-  {
-    std::ofstream t(train), v(valid);
-    for (int i = 0; i < 4000; ++i) {
-      double x1 = (i % 97) / 97.0, x2 = (i % 13) / 13.0;
-      (i % 5 ? t : v) << x1 << "," << x2 << "," << 3 * x1 - 2 * x2 + 0.5 << "\n";
-    }
+// A small regression problem in dir; returns the tg train arguments over it (output in dir/model).
+std::string small_problem(const fs::path& dir) {
+  fs::path train = dir / "train.csv", valid = dir / "valid.csv";
+  std::ofstream t(train), v(valid);
+  for (int i = 0; i < 4000; ++i) {
+    double x1 = (i % 97) / 97.0, x2 = (i % 13) / 13.0;
+    (i % 5 ? t : v) << x1 << "," << x2 << "," << 3 * x1 - 2 * x2 + 0.5 << "\n";
   }
-  std::string common = std::string(TG_BINARY) + " train --train_data_paths " + train.string() + " --eval_data_paths " +
-                       valid.string() + " --output_dir " + out.string() +
-                       " --columns x1,x2,y --label_column y --hidden_units 8 --batch_size 16 --eval_every_steps 20";
+  return std::string(TG_BINARY) + " train --train_data_paths " + train.string() + " --eval_data_paths " +
+         valid.string() + " --output_dir " + (dir / "model").string() +
+         " --columns x1,x2,y --label_column y --hidden_units 8 --batch_size 16 --eval_every_steps 20";
+}
+
+TEST(Launch, KilledRankEndsTheJobAndARerunContinuesWithOtherRankCounts) {
+  fs::path dir = tg::test::fresh_dir("dist_kill"), out = dir / "model";
+  std::string common = small_problem(dir);
   // A long run on 2 ranks, killed (kill -9) on rank 1 once checkpoints exist.
   pid_t job = start(mpirun(2) + common + " --train_steps 1000000", dir / "killed.txt");
   auto t0 = Clock::now();
@@ -170,6 +173,32 @@ TEST(Launch, KilledRankEndsTheJobAndARerunContinuesWithOtherRankCounts) {
   ASSERT_EQ(alone.status, 0) << alone.output;
   EXPECT_NE(alone.output.find("written by 3 processes, this run has 1"), std::string::npos) << alone.output;
   EXPECT_EQ(checkpoint_steps(out).back(), saved + 50);
+}
+
+// A rank that stops answering (SIGSTOP) without dying: the others' collective times out and
+// the job ends, naming the collective.
+TEST(Launch, StalledRankEndsTheJobAfterTheCollectiveTimeout) {
+  fs::path dir = tg::test::fresh_dir("dist_stall"), out = dir / "model";
+  std::string common = small_problem(dir);
+  pid_t job = start("env TG_COLLECTIVE_TIMEOUT=3 " + mpirun(2) + common + " --train_steps 1000000", dir / "log.txt");
+  auto t0 = Clock::now();
+  while (checkpoint_steps(out).empty() && Clock::now() - t0 < std::chrono::seconds(120))
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  pid_t victim = rank_pid(job, 1);
+  ASSERT_GT(victim, 0) << read_text(dir / "log.txt");
+  ASSERT_EQ(kill(victim, SIGSTOP), 0);
+  double seconds = 0;
+  int status = wait_for(job, std::chrono::seconds(180), &seconds);
+  kill(victim, SIGKILL);  // if the launcher left it stopped
+  if (status == -1) {
+    kill(job, SIGKILL);
+    waitpid(job, &status, 0);
+    FAIL() << "the job did not end after rank 1 stalled:\n" << read_text(dir / "log.txt");
+  }
+  std::string log = read_text(dir / "log.txt");
+  EXPECT_FALSE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << log;
+  EXPECT_NE(log.find("rank 0 of 2: an all-reduce has waited"), std::string::npos) << log;
+  std::printf("the job ended %.1f s after rank 1 stalled (timeout 3 s)\n", seconds);
 }
 
 }  // namespace
