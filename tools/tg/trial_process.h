@@ -28,7 +28,7 @@ class TrialProcess {
   // The exit status once it has ended (without waiting), as waitpid's raw status.
   std::optional<int> poll();
   // SIGTERM to the group, once; SIGKILL to the group once `grace` has passed since (call again
-  // to escalate). Returns whether a stop was requested before this call.
+  // to escalate).
   void stop(std::chrono::duration<double> grace);
   bool stopping() const { return stop_sent_; }
   // SIGKILL to the group (what is left after the leader exited, or a hard stop).

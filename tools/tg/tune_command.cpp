@@ -310,6 +310,7 @@ class Tuner {
                 sig == SIGINT ? "interrupted" : "terminated", running_.size());
     std::fflush(stdout);
     stop_all();
+    write_file_atomic(dir_ + "/trials.json", trials_output(s_).dump(2) + "\n");
     print_table(s_);
     return 128 + sig;
   }
