@@ -5,6 +5,10 @@
 
 namespace tg {
 
+std::shared_ptr<Buffer> Buffer::of_bytes(size_t bytes, Allocator* alloc) {
+  return std::make_shared<Buffer>(DType::Float64, (bytes + 7) / 8, alloc);
+}
+
 Buffer::Buffer(DType dtype, size_t count, Allocator* alloc)
     : dtype_(dtype), count_(count), alloc_(alloc) {
   TG_CHECK(dtype != DType::String || alloc_->host_accessible(), "string tensors live in host memory only");

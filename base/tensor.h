@@ -21,6 +21,9 @@ namespace tg {
 class Buffer {
  public:
   Buffer(DType dtype, size_t count, Allocator* alloc);
+  // Untyped storage of at least `bytes` bytes (in 8-byte words), which tensors of any dtype
+  // view: the planned buffers that several outputs share in turn.
+  static std::shared_ptr<Buffer> of_bytes(size_t bytes, Allocator* alloc);
   ~Buffer();
   Buffer(const Buffer&) = delete;
   Buffer& operator=(const Buffer&) = delete;

@@ -11,15 +11,7 @@ namespace tg::estimator {
 
 namespace {
 
-Output activate(Output x, const std::string& a) {
-  if (a == "relu") return ops::relu(x);
-  if (a == "leaky_relu") return ops::leaky_relu(x);
-  if (a == "elu") return ops::elu(x);
-  if (a == "sigmoid") return ops::sigmoid(x);
-  if (a == "tanh") return ops::tanh(x);
-  if (a == "softplus") return ops::softplus(x);
-  fail("unknown activation '", a, "' (expected relu, leaky_relu, elu, sigmoid, tanh or softplus)");
-}
+Output activate(Output x, const std::string& a) { return ops::activation(x, a); }
 
 Output dense(Graph& g, Output x, int64_t units, int64_t seed, const std::string& name) {
   auto scope = g.name_scope(name);

@@ -1,5 +1,6 @@
 #include "graph/op_registry.h"
 
+#include <algorithm>
 #include <mutex>
 #include <unordered_map>
 
@@ -63,6 +64,14 @@ const OpDef& op_def(const std::string& name) {
 bool has_op(const std::string& name) {
   ensure_registered();
   return table().count(name) > 0;
+}
+
+std::vector<std::string> registered_ops() {
+  ensure_registered();
+  std::vector<std::string> names;
+  for (const auto& [name, def] : table()) names.push_back(name);
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 void InferContext::set_output(int i, DType t, Shape s) {

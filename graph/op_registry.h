@@ -53,6 +53,10 @@ struct OpDef {
   GradFn grad_fn;               // empty: an error to differentiate through it
   bool not_differentiable = false;  // gradients stop here silently (comparisons, argmax)
   bool stateful = false;        // writes variables or draws random numbers
+  // What the session's plan asks of an op:
+  bool aliases_input0 = false;  // output 0 is input 0's buffer (in-place updates, reshapes)
+  bool per_run_random = false;  // a fresh random draw every run: never replayed from a CUDA graph
+  bool communicates = false;    // exchanges data with other processes (collectives): nor that
 };
 
 // Registers an op; called by the graph/ops/<family>.cpp files.
@@ -60,6 +64,8 @@ void register_op(OpDef def);
 // Finds an op; throws tg::Error for an unknown name.
 const OpDef& op_def(const std::string& name);
 bool has_op(const std::string& name);
+// Every registered op's name, sorted.
+std::vector<std::string> registered_ops();
 
 // Runs an op's shape function on concrete or partial inputs (used by Graph and the session).
 void infer_shapes(const std::string& op, const std::string& node_name,

@@ -101,6 +101,11 @@ Output elu(Output x, const std::string& name = "");
 Output sigmoid(Output x, const std::string& name = "");
 Output tanh(Output x, const std::string& name = "");
 Output softplus(Output x, const std::string& name = "");
+// Any activation of base/activations.h by its name ("relu", "gelu", ...; "none" is identity):
+// what estimators and tg build their hidden layers with.
+Output activation(Output x, const std::string& kind, const std::string& name = "");
+// "none", "relu", "leaky_relu", ...: every name activation() takes.
+std::vector<std::string> activation_names();
 Output softmax(Output x, const std::string& name = "");      // over the last axis
 Output log_softmax(Output x, const std::string& name = "");  // over the last axis
 // Zeroes each element with probability `rate` and scales the rest by 1/(1-rate); a fresh

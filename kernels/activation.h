@@ -1,11 +1,13 @@
-// Activation functions and their derivatives written in terms of the output y, shared by the
-// activation, fused-matmul and activation-gradient kernels of both devices: the CUDA kernels
-// compute exactly the formulas the CPU ones do.
+// Activation functions and their derivatives, shared by the activation, fused-matmul and
+// activation-gradient kernels of both devices: the CUDA kernels compute exactly the formulas the
+// CPU ones do. The activations themselves are the rows of base/activations.h; a derivative is
+// written in terms of what that table says the gradient reads (the output y, or the input x).
 #pragma once
 
 #include <cmath>
 #include <string>
 
+#include "base/activations.h"
 #include "base/error.h"
 
 #ifdef __CUDACC__
@@ -16,9 +18,17 @@
 
 namespace tg {
 
-enum class Act { None, Relu, LeakyRelu, Elu, Sigmoid, Tanh, Softplus };
+#define TG_ACT_ENUM(e, ...) e,
+enum class Act { None, TG_ACTIVATIONS(TG_ACT_ENUM) };
+#undef TG_ACT_ENUM
 
+// "none" (or "") and the table's names; throws tg::Error naming the choices for another.
 Act act_from_name(const std::string& name);
+const char* act_name(Act a);
+// Whether the activation's gradient reads its input x (else its output y).
+bool act_grad_reads_input(Act a);
+// The default of its "alpha" attribute.
+double act_default_alpha(Act a);
 
 template <class T>
 TG_HOST_DEVICE inline T activate(Act a, T x, T alpha) {
@@ -34,7 +44,7 @@ TG_HOST_DEVICE inline T activate(Act a, T x, T alpha) {
   return x;
 }
 
-// d activation / dx, expressed with y = activate(x).
+// d activation / dx, from y = activate(x) or from x, as the table's `reads` column says.
 template <class T>
 TG_HOST_DEVICE inline T activation_slope(Act a, T y, T alpha) {
   switch (a) {

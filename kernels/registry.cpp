@@ -69,7 +69,8 @@ void ensure_registered() {
 const char* device_type_name(DeviceType d) { return d == DeviceType::CPU ? "CPU" : "CUDA"; }
 
 void register_kernel(const std::string& op, DeviceType device, DType dtype, KernelFn fn) {
-  table()[key(op, device, dtype)] = fn;
+  // A second kernel for one (op, device, dtype) is a bug, as a second op definition is.
+  TG_ASSERT(table().emplace(key(op, device, dtype), fn).second);
 }
 
 KernelFn find_kernel(const std::string& op, DeviceType device, DType dtype) {

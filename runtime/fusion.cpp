@@ -2,16 +2,17 @@
 
 #include <unordered_map>
 
+#include "base/activations.h"
+
 namespace tg {
 
 namespace {
+// The activation an op applies (base/activations.h), or nullptr.
 const char* kind_of(const std::string& op) {
-  if (op == "Relu") return "relu";
-  if (op == "LeakyRelu") return "leaky_relu";
-  if (op == "Elu") return "elu";
-  if (op == "Sigmoid") return "sigmoid";
-  if (op == "Tanh") return "tanh";
-  if (op == "Softplus") return "softplus";
+#define TG_ACT_KIND(e, name, act_op, ...) \
+  if (op == act_op) return name;
+  TG_ACTIVATIONS(TG_ACT_KIND)
+#undef TG_ACT_KIND
   return nullptr;
 }
 }  // namespace

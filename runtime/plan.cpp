@@ -12,15 +12,6 @@ namespace tg {
 
 namespace {
 
-// Ops whose output 0 is input 0's buffer: in-place updates of a variable, and views.
-bool aliases_input0(const std::string& op) {
-  static const std::unordered_set<std::string> ops = {
-      "Assign",     "AssignAdd",    "AssignSub",   "ApplyGradientDescent", "ApplyMomentum",
-      "ApplyAdagrad", "ApplyRMSProp", "ApplyAdam", "ApplyFtrl",            "Reshape",
-      "ReshapeLike", "Identity",     "StopGradient"};
-  return ops.count(op) > 0;
-}
-
 int64_t slot_key(const Node* n, int index) { return static_cast<int64_t>(n->id) * 64 + index; }
 
 }  // namespace
@@ -245,8 +236,9 @@ void Plan::add_step(std::string op, const Node* node, const Attrs* attrs,
   Step s;
   s.node = node;
   s.attrs = attrs;
-  s.alias = aliases_input0(op);
-  s.per_run_random = op == "DropoutMask";
+  const OpDef& def = op_def(op);
+  s.alias = def.aliases_input0;
+  s.per_run_random = def.per_run_random || def.communicates;  // neither may be replayed from a CUDA graph
   s.device = find_device(device);
   s.gpu = device.is_gpu();
   s.stream = s.device->stream();

@@ -79,7 +79,7 @@ void Plan::plan_memory() {
         free_list.erase(best);
       } else {
         try {
-          buf = std::make_shared<Buffer>(DType::Float64, (need + 7) / 8, alloc);
+          buf = Buffer::of_bytes(need, alloc);
         } catch (const std::exception& e) {
           throw Error(cat("node '", o.node->name, "' (op ", o.node->op, ") on ", o.device.name(), ": its output ",
                           dtype_name(o.dtype), o.shape.to_string(), " cannot be allocated: ", e.what()),

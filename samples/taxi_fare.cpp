@@ -111,7 +111,7 @@ struct Result {
 
 Result fit(const std::string& name, Estimator est, const InputFn& train, const InputFn& valid, const InputFn& test,
            int64_t steps_per_epoch, int epochs) {
-  EvalSpec e{valid, -1, steps_per_epoch, 0, "rmse", false, 15};
+  EvalSpec e{.input = valid, .steps = -1, .every_steps = steps_per_epoch, .every_secs = 0, .metric = "rmse", .higher_is_better = false, .early_stopping_patience = 15};
   auto r = train_and_evaluate(est, TrainSpec{train, steps_per_epoch * epochs}, e);
   double t = est.evaluate(test, -1, "test")["rmse"];  // its own TensorBoard run: eval_test
   std::printf("  %-34s best at step %6ld: valid RMSE %.3f\n", name.c_str(), static_cast<long>(r.best.step),

@@ -6,11 +6,29 @@
 #include <fstream>
 #include <map>
 
+#include "base/activations.h"
 #include "base/error.h"
 
 namespace tg::serving {
 
 namespace {
+
+// The activations (base/activations.h) as the export needs them.
+struct ActivationRow {
+  const char* name;
+  const char* op;
+  double alpha;      // the op's default "alpha"
+  const char* onnx;  // "" = composed from other ONNX ops (Converter::compose)
+};
+#define TG_ACT_ONNX(e, name, op, alpha, dnnl, dnnl_a, lt, cudnn, onnx, reads) ActivationRow{name, op, alpha, onnx},
+constexpr ActivationRow kActivations[] = {TG_ACTIVATIONS(TG_ACT_ONNX)};
+#undef TG_ACT_ONNX
+
+const ActivationRow* activation_of(const std::string& op) {
+  for (const ActivationRow& r : kActivations)
+    if (op == r.op) return &r;
+  return nullptr;
+}
 
 int onnx_type(DType t) {
   switch (t) {
@@ -78,6 +96,24 @@ class Converter {
     a->set_type(onnx::AttributeProto::INTS);
     for (int64_t x : v) a->add_ints(x);
   }
+  // An activation: its ONNX op (with "alpha" where ONNX's op takes one), or a composition.
+  void activation(const ActivationRow& act, const Attrs& a, const std::string& x, const std::string& out) {
+    std::string onnx_op = act.onnx;
+    if (onnx_op.empty()) return compose(act.name, x, out);
+    onnx::NodeProto* n = node(onnx_op, {x}, out);
+    if (onnx_op == "LeakyRelu") attr_float(n, "alpha", a.get_or<double>("alpha", act.alpha));
+    if (onnx_op == "Elu") attr_float(n, "alpha", 1.0);
+  }
+  // Activations without an op in ONNX opset 17, written with the ops it has.
+  void compose(const std::string& name, const std::string& x, const std::string&) {
+    fail("ONNX export: activation '", name, "' of '", x, "' has no ONNX lowering");
+  }
+  // A float32 scalar constant as an initializer.
+  std::string scalar(const std::string& name, float v) {
+    fill_tensor(g_->add_initializer(), name, Tensor::scalar<float>(v));
+    return name;
+  }
+
   // An int64 constant as an initializer (shapes, axes, slice bounds).
   std::string ints(const std::string& name, const std::vector<int64_t>& v) {
     fill_tensor(g_->add_initializer(), name, Tensor::from_vector<int64_t>({static_cast<int64_t>(v.size())}, v));
@@ -94,7 +130,7 @@ class Converter {
         {"Add", "Add"}, {"Sub", "Sub"}, {"Mul", "Mul"}, {"Div", "Div"}, {"Pow", "Pow"}, {"Maximum", "Max"},
         {"Minimum", "Min"}, {"Neg", "Neg"}, {"Sqrt", "Sqrt"}, {"Exp", "Exp"}, {"Log", "Log"}, {"Abs", "Abs"},
         {"Floor", "Floor"}, {"Equal", "Equal"}, {"Less", "Less"}, {"Greater", "Greater"}, {"Select", "Where"},
-        {"Relu", "Relu"}, {"Sigmoid", "Sigmoid"}, {"Tanh", "Tanh"}, {"Softplus", "Softplus"}, {"Identity", "Identity"},
+        {"Identity", "Identity"},
         {"StopGradient", "Identity"}, {"BiasAdd", "Add"}};
     if (op == "Placeholder") {
       if (n.out_shapes[0].rank() == 0) {  // the training flag: a constant 0 in the ONNX model
@@ -119,8 +155,8 @@ class Converter {
       node("Gemm", in, out);
       attr_int(g_->mutable_node(g_->node_size() - 1), "transA", a.get_or<bool>("transpose_a", false));
       attr_int(g_->mutable_node(g_->node_size() - 1), "transB", a.get_or<bool>("transpose_b", false));
-    } else if (op == "LeakyRelu" || op == "Elu") {
-      attr_float(node(op, in, out), "alpha", a.get_or<double>("alpha", op == "Elu" ? 1.0 : 0.2));
+    } else if (const ActivationRow* act = activation_of(op)) {
+      activation(*act, a, in[0], out);
     } else if (op == "Softmax" || op == "LogSoftmax") {
       attr_int(node(op, in, out), "axis", -1);
     } else if (op == "Reshape") {

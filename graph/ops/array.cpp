@@ -137,13 +137,17 @@ Output with_dependencies(std::vector<Node*> deps, Output x) {
 }
 
 void register_array_ops_impl() {
-  register_op({"Reshape", reshape_shape, [](GradContext& c) {
-                 return only(make("ReshapeLike", {c.grad(), c.in(0)}));
-               }});
-  register_op({"ReshapeLike", [](InferContext& c) {
-                 c.expect_inputs(2);
-                 c.set_output(0, c.in_dtypes[0], c.in_shapes[1]);
-               }});
+  OpDef reshape{"Reshape", reshape_shape, [](GradContext& c) {
+                  return only(make("ReshapeLike", {c.grad(), c.in(0)}));
+                }};
+  reshape.aliases_input0 = true;
+  register_op(reshape);
+  OpDef reshape_like{"ReshapeLike", [](InferContext& c) {
+                       c.expect_inputs(2);
+                       c.set_output(0, c.in_dtypes[0], c.in_shapes[1]);
+                     }};
+  reshape_like.aliases_input0 = true;
+  register_op(reshape_like);
   register_op({"Transpose", transpose_shape, [](GradContext& c) {
                  auto perm = c.node->attrs.get<std::vector<int64_t>>("perm");
                  std::vector<int64_t> inv(perm.size());
@@ -215,9 +219,12 @@ void register_array_ops_impl() {
     d.not_differentiable = true;
     register_op(d);
   }
-  register_op({"Identity", same_as_input, [](GradContext& c) { return only(c.grad()); }});
+  OpDef id{"Identity", same_as_input, [](GradContext& c) { return only(c.grad()); }};
+  id.aliases_input0 = true;
+  register_op(id);
   OpDef sg{"StopGradient", same_as_input};
   sg.not_differentiable = true;
+  sg.aliases_input0 = true;
   register_op(sg);
 }
 

@@ -28,6 +28,7 @@ void register_collective_ops_impl() {
           }};
   // Communicates: never pruned as a pure function or moved across another collective.
   d.stateful = true;
+  d.communicates = true;
   register_op(d);
 }
 

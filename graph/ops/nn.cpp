@@ -1,4 +1,5 @@
 // Neural-network ops: matmul, bias, activations, softmax, dropout.
+#include "base/activations.h"
 #include "graph/ops.h"
 #include "graph/ops/helpers.h"
 
@@ -6,18 +7,20 @@ namespace tg::ops {
 
 namespace {
 
-// Activation gradients are computed from the activation's output y, never its input, so the
-// session may fuse matmul + bias + activation and drop the pre-activation tensor.
-Output activation_grad(GradContext& c, const char* kind) {
-  Attrs a{{"kind", std::string(kind)}};
+// An activation's gradient reads its output y where the formula allows (base/activations.h's
+// `reads` column), so that the session may fuse matmul + bias + activation and drop the
+// pre-activation tensor; else its input x (then the fusion does not happen in training graphs,
+// since the gradient still reads the bias-add's output).
+Output activation_grad(GradContext& c, const std::string& kind, bool reads_input) {
+  Attrs a{{"kind", kind}};
   if (c.node->attrs.has("alpha")) a.set("alpha", c.node->attrs.get<double>("alpha"));
-  return make("ActivationGrad", {c.grad(), c.out()}, a);
+  return make("ActivationGrad", {c.grad(), reads_input ? c.in(0) : c.out()}, a);
 }
 
-void register_activation(const char* name, const char* kind) {
+void register_activation(const char* op, const char* kind, bool reads_input) {
   std::string k = kind;
-  register_op({name, unary_same_shape,
-               [k](GradContext& c) { return only(activation_grad(c, k.c_str())); }});
+  register_op({op, unary_same_shape,
+               [k, reads_input](GradContext& c) { return only(activation_grad(c, k, reads_input)); }});
 }
 
 void matmul_shape(InferContext& c) {
@@ -61,6 +64,23 @@ Output elu(Output x, const std::string& n) { return make("Elu", {x}, {}, n); }
 Output sigmoid(Output x, const std::string& n) { return make("Sigmoid", {x}, {}, n); }
 Output tanh(Output x, const std::string& n) { return make("Tanh", {x}, {}, n); }
 Output softplus(Output x, const std::string& n) { return make("Softplus", {x}, {}, n); }
+Output activation(Output x, const std::string& kind, const std::string& n) {
+#define TG_ACT_BUILD(e, name, op, ...) \
+  if (kind == name) return make(op, {x}, {}, n);
+  TG_ACTIVATIONS(TG_ACT_BUILD)
+#undef TG_ACT_BUILD
+  if (kind == "none" || kind.empty()) return identity(x, n);
+  std::string names;
+  for (const auto& a : activation_names()) names += (names.empty() ? "" : ", ") + a;
+  fail("unknown activation '", kind, "' (expected one of ", names, ")");
+}
+std::vector<std::string> activation_names() {
+  std::vector<std::string> names{"none"};
+#define TG_ACT_NAME(e, name, ...) names.push_back(name);
+  TG_ACTIVATIONS(TG_ACT_NAME)
+#undef TG_ACT_NAME
+  return names;
+}
 Output softmax(Output x, const std::string& n) { return make("Softmax", {x}, {}, n); }
 Output log_softmax(Output x, const std::string& n) { return make("LogSoftmax", {x}, {}, n); }
 
@@ -95,12 +115,10 @@ void register_nn_ops_impl() {
                [](GradContext& c) -> std::vector<Output> {
                  return {c.grad(), c.needs(1) ? sum_to(c.grad(), c.in(1)) : Output{}};
                }});
-  register_activation("Relu", "relu");
-  register_activation("LeakyRelu", "leaky_relu");
-  register_activation("Elu", "elu");
-  register_activation("Sigmoid", "sigmoid");
-  register_activation("Tanh", "tanh");
-  register_activation("Softplus", "softplus");
+#define TG_ACT_OP(e, name, op, alpha, dnnl, dnnl_a, lt, cudnn, onnx, reads) \
+  register_activation(op, name, #reads[0] == 'I');
+  TG_ACTIVATIONS(TG_ACT_OP)
+#undef TG_ACT_OP
   register_op({"ActivationGrad", [](InferContext& c) {
                  c.expect_inputs(2);
                  c.set_output(0, c.in_dtypes[0], c.in_shapes[1]);
@@ -118,6 +136,7 @@ void register_nn_ops_impl() {
   OpDef mask{"DropoutMask", unary_same_shape};
   mask.not_differentiable = true;
   mask.stateful = true;
+  mask.per_run_random = true;
   register_op(mask);
   // FusedMatMul(a, b, bias): activation(a x b + bias), made by the session's fusion pass.
   register_op({"FusedMatMul", [](InferContext& c) {

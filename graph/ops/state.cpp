@@ -135,6 +135,7 @@ void register_state_ops_impl() {
   for (const char* name : {"Assign", "AssignAdd", "AssignSub"}) {
     OpDef d{name, assign_shape};
     d.stateful = true;
+    d.aliases_input0 = true;  // updates the variable in place
     register_op(d);
   }
   OpDef noop{"NoOp", [](InferContext&) {}};

@@ -33,6 +33,7 @@ void register_training_ops_impl() {
   for (auto [name, n] : ops) {
     OpDef d{name, update_shape(n)};
     d.stateful = true;
+    d.aliases_input0 = true;  // updates the variable in place
     register_op(d);
   }
 }

@@ -56,20 +56,27 @@ void matmul(const KernelContext& c) {
   }
 }
 
+// oneDNN's eltwise algorithm and alpha for an activation (base/activations.h); None is linear.
 algorithm dnnl_alg(Act a) {
   switch (a) {
-    case Act::Relu:
-    case Act::LeakyRelu: return algorithm::eltwise_relu;
-    case Act::Elu: return algorithm::eltwise_elu;
-    case Act::Sigmoid: return algorithm::eltwise_logistic;
-    case Act::Tanh: return algorithm::eltwise_tanh;
-    case Act::Softplus: return algorithm::eltwise_soft_relu;
+#define TG_ACT_DNNL(e, name, op, alpha, dnnl, ...) \
+  case Act::e: return algorithm::dnnl;
+    TG_ACTIVATIONS(TG_ACT_DNNL)
+#undef TG_ACT_DNNL
     case Act::None: break;
   }
   return algorithm::eltwise_linear;
 }
-float dnnl_alpha(Act a, double alpha) {
-  return a == Act::LeakyRelu ? static_cast<float>(alpha) : (a == Act::Elu || a == Act::None) ? 1.f : 0.f;
+float dnnl_alpha(Act a, double attr_alpha) {
+  [[maybe_unused]] float alpha = static_cast<float>(attr_alpha);
+  switch (a) {
+#define TG_ACT_DNNL_ALPHA(e, name, op, default_alpha, dnnl, dnnl_a, ...) \
+  case Act::e: return dnnl_a;
+    TG_ACTIVATIONS(TG_ACT_DNNL_ALPHA)
+#undef TG_ACT_DNNL_ALPHA
+    case Act::None: break;
+  }
+  return 1.f;
 }
 
 // act(a x b + bias) in one oneDNN matmul with a bias and an eltwise post-op.
@@ -77,7 +84,7 @@ template <class T>
 void fused_matmul(const KernelContext& c) {
   Gemm g = gemm_dims(c);
   Act act = act_from_name(c.attrs.get_or<std::string>("activation", "none"));
-  double alpha = c.attrs.get_or<double>("alpha", 0.2);
+  double alpha = c.attrs.get_or<double>("alpha", act_default_alpha(act));
   if constexpr (std::is_same_v<T, float>) {
     if (g.k > 0 && g.m > 0 && g.n > 0) {
       PrimitiveKey key{kMatMul, g.m, g.n, g.k, (g.ta ? 1 : 0) | (g.tb ? 2 : 0) | (static_cast<int>(act) << 2),
@@ -153,7 +160,7 @@ void run_src_dst(CachedPrimitive& p, const KernelContext& c) {
 
 template <class T, Act A>
 void activation(const KernelContext& c) {
-  double alpha = c.attrs.get_or<double>("alpha", 0.2);
+  double alpha = c.attrs.get_or<double>("alpha", act_default_alpha(A));
   int64_t n = c.in(0).num_elements();
   if constexpr (std::is_same_v<T, float>) {
     eltwise_f32(dnnl_alg(A), dnnl_alpha(A, alpha), c.in(0).data<float>(), c.out().data<float>(), n);
@@ -163,25 +170,25 @@ void activation(const KernelContext& c) {
   map_unary(c.in(0).data<T>(), c.out().data<T>(), n, [a](T x) { return activate<T>(A, x, a); });
 }
 
+// Input 1 is the activation's output or input, as its gradient reads (base/activations.h).
 template <class T, Act A>
 void activation_grad_loop(const KernelContext& c, T alpha) {
-  const T *g = c.in(0).data<T>(), *y = c.in(1).data<T>();
+  const T *g = c.in(0).data<T>(), *v = c.in(1).data<T>();
   T* out = c.out().data<T>();
   parallel_for(c.out().num_elements(), kGrain, [&](int64_t s, int64_t e) {
-    for (int64_t i = s; i < e; ++i) out[i] = g[i] * activation_slope<T>(A, y[i], alpha);
+    for (int64_t i = s; i < e; ++i) out[i] = g[i] * activation_slope<T>(A, v[i], alpha);
   });
 }
 
 template <class T>
 void activation_grad(const KernelContext& c) {
-  T alpha = static_cast<T>(c.attrs.get_or<double>("alpha", 0.2));
-  switch (act_from_name(c.attrs.get<std::string>("kind"))) {
-    case Act::Relu: return activation_grad_loop<T, Act::Relu>(c, alpha);
-    case Act::LeakyRelu: return activation_grad_loop<T, Act::LeakyRelu>(c, alpha);
-    case Act::Elu: return activation_grad_loop<T, Act::Elu>(c, alpha);
-    case Act::Sigmoid: return activation_grad_loop<T, Act::Sigmoid>(c, alpha);
-    case Act::Tanh: return activation_grad_loop<T, Act::Tanh>(c, alpha);
-    case Act::Softplus: return activation_grad_loop<T, Act::Softplus>(c, alpha);
+  Act act = act_from_name(c.attrs.get<std::string>("kind"));
+  T alpha = static_cast<T>(c.attrs.get_or<double>("alpha", act_default_alpha(act)));
+  switch (act) {
+#define TG_ACT_GRAD(e, ...) \
+  case Act::e: return activation_grad_loop<T, Act::e>(c, alpha);
+    TG_ACTIVATIONS(TG_ACT_GRAD)
+#undef TG_ACT_GRAD
     case Act::None: return activation_grad_loop<T, Act::None>(c, alpha);
   }
 }
@@ -245,12 +252,9 @@ void register_nn_kernels() {
   TG_REG("BiasAdd", bias_add);
   TG_REG("ActivationGrad", activation_grad);
   TG_REG("DropoutMask", dropout_mask);
-  TG_ACT("Relu", Act::Relu);
-  TG_ACT("LeakyRelu", Act::LeakyRelu);
-  TG_ACT("Elu", Act::Elu);
-  TG_ACT("Sigmoid", Act::Sigmoid);
-  TG_ACT("Tanh", Act::Tanh);
-  TG_ACT("Softplus", Act::Softplus);
+#define TG_ACT_REG(e, name, op, ...) TG_ACT(op, Act::e);
+  TG_ACTIVATIONS(TG_ACT_REG)
+#undef TG_ACT_REG
   reg<float, double>("Softmax", [](auto z) -> KernelFn { return &softmax<decltype(z), false>; });
   reg<float, double>("LogSoftmax", [](auto z) -> KernelFn { return &softmax<decltype(z), true>; });
 #undef TG_REG

@@ -155,9 +155,22 @@ __global__ void bias_act_kernel(const T* x, const T* bias, T* y, int64_t n, int6
 template <class T>
 void bias_act(const KernelContext& c, const T* x, const T* bias, T* y, int64_t n, int64_t cols, Act act) {
   if (n == 0) return;
-  T alpha = static_cast<T>(c.attrs.get_or<double>("alpha", 0.2));
+  T alpha = static_cast<T>(c.attrs.get_or<double>("alpha", act_default_alpha(act)));
   bias_act_kernel<<<blocks_for(n), kThreads, 0, stream_of(c)>>>(x, bias, y, n, cols, act, alpha);
   TG_CUDA_CHECK_LAUNCH();
+}
+
+// The cuBLASLt epilogue that adds the bias and applies the activation (base/activations.h);
+// CUBLASLT_EPILOGUE_BIAS where cuBLASLt has none for it.
+cublasLtEpilogue_t lt_epilogue(Act a) {
+  switch (a) {
+#define TG_ACT_LT(e, name, op, alpha, dnnl, dnnl_a, lt, ...) \
+  case Act::e: return CUBLASLT_EPILOGUE_##lt;
+    TG_ACTIVATIONS(TG_ACT_LT)
+#undef TG_ACT_LT
+    case Act::None: break;
+  }
+  return CUBLASLT_EPILOGUE_BIAS;
 }
 
 template <class T>
@@ -168,9 +181,10 @@ void fused_matmul(const KernelContext& c) {
   if constexpr (std::is_same_v<T, float>) {
     if (g.k > 0) {
       const float* bias = c.in(2).data<float>();
-      bool in_epilogue = act == Act::None || act == Act::Relu;
+      cublasLtEpilogue_t epilogue = lt_epilogue(act);
+      bool in_epilogue = act == Act::None || epilogue != CUBLASLT_EPILOGUE_BIAS;
       // Without an algorithm for the epilogue: the plain product below, then bias and activation.
-      if (lt_matmul(c, g, bias, act == Act::Relu ? CUBLASLT_EPILOGUE_RELU_BIAS : CUBLASLT_EPILOGUE_BIAS)) {
+      if (lt_matmul(c, g, bias, epilogue)) {
         if (!in_epilogue) {
           float* y = c.out().data<float>();
           bias_act<float>(c, y, nullptr, y, g.m * g.n, g.n, act);
@@ -223,16 +237,37 @@ void dnn_activation(const KernelContext& c, cudnnActivationMode_t mode, double c
   TG_CUDA_CHECK(destroyed);
 }
 
+// cuDNN's activation mode for an activation (base/activations.h), or -1 for an own kernel.
+constexpr int kCudnnRELU = CUDNN_ACTIVATION_RELU, kCudnnSIGMOID = CUDNN_ACTIVATION_SIGMOID,
+              kCudnnTANH = CUDNN_ACTIVATION_TANH, kCudnnELU = CUDNN_ACTIVATION_ELU, kCudnnNONE = -1;
+constexpr int cudnn_mode(Act a) {
+  switch (a) {
+#define TG_ACT_CUDNN(e, name, op, alpha, dnnl, dnnl_a, lt, cudnn, ...) \
+  case Act::e: return kCudnn##cudnn;
+    TG_ACTIVATIONS(TG_ACT_CUDNN)
+#undef TG_ACT_CUDNN
+    case Act::None: break;
+  }
+  return kCudnnNONE;
+}
+// cuDNN's coefficient (ELU's alpha), which is oneDNN's alpha in the table.
+constexpr double cudnn_coef(Act a) {
+  [[maybe_unused]] float alpha = 0.f;
+  switch (a) {
+#define TG_ACT_COEF(e, name, op, default_alpha, dnnl, dnnl_a, ...) \
+  case Act::e: return dnnl_a;
+    TG_ACTIVATIONS(TG_ACT_COEF)
+#undef TG_ACT_COEF
+    case Act::None: break;
+  }
+  return 0;
+}
+
 template <class T, Act A>
 void activation(const KernelContext& c) {
-  switch (A) {
-    case Act::Relu: return dnn_activation<T>(c, CUDNN_ACTIVATION_RELU, 0);
-    case Act::Sigmoid: return dnn_activation<T>(c, CUDNN_ACTIVATION_SIGMOID, 0);
-    case Act::Tanh: return dnn_activation<T>(c, CUDNN_ACTIVATION_TANH, 0);
-    case Act::Elu: return dnn_activation<T>(c, CUDNN_ACTIVATION_ELU, 1.0);
-    default:
-      bias_act<T>(c, c.in(0).data<T>(), nullptr, c.out().data<T>(), c.out().num_elements(), 1, A);
-  }
+  if constexpr (cudnn_mode(A) >= 0)
+    return dnn_activation<T>(c, static_cast<cudnnActivationMode_t>(cudnn_mode(A)), cudnn_coef(A));
+  bias_act<T>(c, c.in(0).data<T>(), nullptr, c.out().data<T>(), c.out().num_elements(), 1, A);
 }
 
 template <class T>
@@ -244,9 +279,11 @@ template <class T>
 void activation_grad(const KernelContext& c) {
   int64_t n = c.out().num_elements();
   if (n == 0) return;
-  T alpha = static_cast<T>(c.attrs.get_or<double>("alpha", 0.2));
+  Act act = act_from_name(c.attrs.get<std::string>("kind"));
+  T alpha = static_cast<T>(c.attrs.get_or<double>("alpha", act_default_alpha(act)));
+  // Input 1 is the activation's output or input, as its gradient reads (base/activations.h).
   activation_grad_kernel<<<blocks_for(n), kThreads, 0, stream_of(c)>>>(
-      c.in(0).data<T>(), c.in(1).data<T>(), c.out().data<T>(), n, act_from_name(c.attrs.get<std::string>("kind")), alpha);
+      c.in(0).data<T>(), c.in(1).data<T>(), c.out().data<T>(), n, act, alpha);
   TG_CUDA_CHECK_LAUNCH();
 }
 
@@ -290,12 +327,9 @@ void register_nn_kernels() {
   TG_REG("BiasAdd", bias_add);
   TG_REG("ActivationGrad", activation_grad);
   TG_REG("DropoutMask", dropout_mask);
-  TG_ACT("Relu", Act::Relu);
-  TG_ACT("LeakyRelu", Act::LeakyRelu);
-  TG_ACT("Elu", Act::Elu);
-  TG_ACT("Sigmoid", Act::Sigmoid);
-  TG_ACT("Tanh", Act::Tanh);
-  TG_ACT("Softplus", Act::Softplus);
+#define TG_ACT_REG(e, name, op, ...) TG_ACT(op, Act::e);
+  TG_ACTIVATIONS(TG_ACT_REG)
+#undef TG_ACT_REG
   reg<float, double>("Softmax", [](auto z) -> KernelFn { return &softmax<decltype(z), false>; });
   reg<float, double>("LogSoftmax", [](auto z) -> KernelFn { return &softmax<decltype(z), true>; });
 #undef TG_REG

@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
     auto delay = std::chrono::milliseconds(std::stoll(argv[5]));
     TrainSpec train{input(std::stoll(argv[3]), true), -1,
                     [&](int64_t, double, const data::Batch&) { std::this_thread::sleep_for(delay); }};
-    EvalSpec eval{input(1, false), -1, 100, 0, "rmse", false, 0};
+    EvalSpec eval{.input = input(1, false), .steps = -1, .every_steps = 100, .every_secs = 0, .metric = "rmse", .higher_is_better = false, .early_stopping_patience = 0};
     auto r = train_and_evaluate(est, train, eval);
     std::ofstream(argv[4]) << "{\"global_step\": " << est.global_step() << ", \"best_rmse\": " << r.best.result["rmse"]
                            << ", \"best_step\": " << r.best.step << ", \"evaluations\": " << r.history.size() << "}\n";

@@ -57,7 +57,7 @@ TEST(TrainAndEvaluate, KeepsTheBestModelAndStopsEarly) {
   fs::path dir = test::fresh_dir("train_and_evaluate");
   MemoryData train = noisy(60, 1), valid = noisy(2000, 2);
   Estimator est = overfitting(dir, 0);
-  EvalSpec e{memory_input(valid, 500), -1, 20, 0, "rmse", false, 5};
+  EvalSpec e{.input = memory_input(valid, 500), .steps = -1, .every_steps = 20, .every_secs = 0, .metric = "rmse", .higher_is_better = false, .early_stopping_patience = 5};
   auto r = train_and_evaluate(est, TrainSpec{memory_input(train, 30, -1, true, 3), 5000}, e);
 
   ASSERT_TRUE(r.stopped_early) << "ran all " << est.global_step() << " steps";
@@ -87,7 +87,7 @@ TEST(TrainAndEvaluate, AContinuedRunKeepsTheBestModelAndEveryEvaluation) {
   fs::path dir = test::fresh_dir("train_and_evaluate_continued");
   MemoryData train = noisy(60, 1), valid = noisy(2000, 2);
   InputFn input = memory_input(train, 30, -1, true, 3);
-  EvalSpec e{memory_input(valid, 500), -1, 20, 0, "rmse", false, 0};
+  EvalSpec e{.input = memory_input(valid, 500), .steps = -1, .every_steps = 20, .every_secs = 0, .metric = "rmse", .higher_is_better = false, .early_stopping_patience = 0};
   TrainAndEvaluateResult first;
   {
     Estimator est = overfitting(dir, 20);
@@ -134,7 +134,7 @@ TEST(TrainAndEvaluate, AContinuedRunKeepsTheBestModelAndEveryEvaluation) {
 TEST(TrainAndEvaluate, PatienceAndEarlyStoppingSurviveARestart) {
   MemoryData train = noisy(60, 1), valid = noisy(2000, 2);
   InputFn input = memory_input(train, 30, -1, true, 3);
-  EvalSpec e{memory_input(valid, 500), -1, 20, 0, "rmse", false, 5};
+  EvalSpec e{.input = memory_input(valid, 500), .steps = -1, .every_steps = 20, .every_secs = 0, .metric = "rmse", .higher_is_better = false, .early_stopping_patience = 5};
   fs::path whole = test::fresh_dir("patience_whole"), parts = test::fresh_dir("patience_parts");
   Estimator ref = overfitting(whole, 20);
   auto uninterrupted = train_and_evaluate(ref, TrainSpec{input, 5000}, e);
@@ -163,7 +163,7 @@ TEST(TrainAndEvaluate, PatienceAndEarlyStoppingSurviveARestart) {
 TEST(TrainAndEvaluate, UnknownMetricIsNamed) {
   MemoryData d = noisy(100, 4);
   Estimator est = LinearRegressor({numeric_column("x0")});
-  EvalSpec e{memory_input(d, 50), -1, 2, 0, "accuracy", true, 0};
+  EvalSpec e{.input = memory_input(d, 50), .steps = -1, .every_steps = 2, .every_secs = 0, .metric = "accuracy", .higher_is_better = true, .early_stopping_patience = 0};
   try {
     train_and_evaluate(est, TrainSpec{memory_input(d, 10), 4}, e);
     FAIL();

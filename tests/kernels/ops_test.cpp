@@ -4,10 +4,14 @@
 // finite differences in float64.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <map>
 #include <random>
+#include <set>
 
 #include "graph/gradients.h"
+#include "graph/op_registry.h"
 #include "op_cases.h"
 #include "runtime/device.h"
 #include "runtime/plan.h"
@@ -163,6 +167,67 @@ TEST_P(OpOnGpu, MatchesCpu) {
     for (size_t i = 0; i < got.size(); ++i)
       ASSERT_NEAR(got[i], want[i], tol * (1 + std::abs(want[i]))) << c.name << " " << dtype_name(t) << " element " << i;
   }
+}
+
+// Ops that tests/op_cases.cpp does not build, each with where it is tested instead. A new op
+// needs a case or a line here, or the test below fails (as ggml's test-backend-ops does).
+const std::map<std::string, std::string>& exempt_ops() {
+  static const std::map<std::string, std::string> exempt = {
+      {"Variable", "state: tests/runtime/session_test.cpp, checkpoint_test.cpp"},
+      {"NoOp", "control only: the global variables initializer in every training test"},
+      {"Assign", "state: tests/runtime/session_test.cpp"},
+      {"AssignAdd", "state: tests/runtime/session_test.cpp"},
+      {"AssignSub", "state: tests/runtime/session_test.cpp"},
+      {"ApplyGradientDescent", "optimizer update: tests/graph/optimizers_test.cpp"},
+      {"ApplyMomentum", "optimizer update: tests/graph/optimizers_test.cpp"},
+      {"ApplyAdagrad", "optimizer update: tests/graph/optimizers_test.cpp"},
+      {"ApplyRMSProp", "optimizer update: tests/graph/optimizers_test.cpp"},
+      {"ApplyAdam", "optimizer update: tests/graph/optimizers_test.cpp"},
+      {"ApplyFtrl", "optimizer update: tests/graph/optimizers_test.cpp"},
+      {"FusedMatMul", "made by the session's fusion pass: tests/runtime/session_test.cpp"},
+      {"DropoutMask", "random: tests/runtime/session_test.cpp (rate, scaling, fresh draws)"},
+      {"RandomNormal", "random: tests/graph/initializers_test.cpp"},
+      {"TruncatedNormal", "random: tests/graph/initializers_test.cpp"},
+      {"RandomUniform", "random: tests/graph/initializers_test.cpp"},
+      {"Fill", "an initializer: tests/graph/initializers_test.cpp"},
+      {"Bucketize", "feature column op: tests/kernels/feature_ops_test.cpp"},
+      {"VocabularyLookup", "feature column op: tests/kernels/feature_ops_test.cpp"},
+      {"HashBucket", "feature column op: tests/kernels/feature_ops_test.cpp"},
+      {"CrossHash", "feature column op: tests/kernels/feature_ops_test.cpp"},
+      {"CheckIds", "feature column op: tests/kernels/feature_ops_test.cpp"},
+  };
+  return exempt;
+}
+
+// The ops that the cases' forward and gradient graphs contain.
+std::set<std::string> ops_in_cases() {
+  std::set<std::string> ops;
+  for (const OpCase& c : all_op_cases()) {
+    Graph g;
+    Inputs in = make_inputs(g, c, DType::Float64, seed_of(c.name));
+    Output out = c.build(in.placeholders);
+    if (!c.grad_inputs.empty()) {
+      std::vector<Output> xs;
+      for (int k : c.grad_inputs) xs.push_back(in.placeholders[static_cast<size_t>(k)]);
+      gradients({ops::reduce_sum(out)}, xs);
+    }
+    for (const auto& n : g.nodes()) ops.insert(n->op);
+  }
+  return ops;
+}
+
+TEST(OpCoverage, EveryRegisteredOpHasACaseOrAStatedExemption) {
+  std::set<std::string> covered = ops_in_cases();
+  for (const std::string& op : registered_ops()) {
+    bool exempt = exempt_ops().count(op) > 0;
+    EXPECT_TRUE(covered.count(op) || exempt)
+        << "op " << op << " has no case in tests/op_cases.cpp and no exemption in exempt_ops()";
+    EXPECT_FALSE(covered.count(op) && exempt) << "op " << op << " has a case: drop its exemption";
+  }
+  std::vector<std::string> registered = registered_ops();
+  for (const auto& [op, why] : exempt_ops())
+    if (!std::count(registered.begin(), registered.end(), op))
+      ADD_FAILURE() << "exempt op " << op << " is not registered (" << why << ")";
 }
 
 std::string case_name(const ::testing::TestParamInfo<OpCase>& info) { return info.param.name; }

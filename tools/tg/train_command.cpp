@@ -7,6 +7,7 @@
 
 #include "base/log.h"
 #include "estimator/train_and_evaluate.h"
+#include "graph/ops.h"
 #include "runtime/checkpoint.h"
 #include "runtime/communicator.h"
 #include "tools/tg/commands.h"
@@ -214,7 +215,7 @@ int run_train(TrainFlags& f) {
                  if (progress) progress->update(step, b.epoch, loss, b.rows * ranks);
                },
                window};
-  EvalSpec es{eval, -1, f.eval_every_steps, 0, metric, higher, static_cast<int>(f.early_stopping_patience)};
+  EvalSpec es{.input = eval, .steps = -1, .every_steps = f.eval_every_steps, .every_secs = 0, .metric = metric, .higher_is_better = higher, .early_stopping_patience = static_cast<int>(f.early_stopping_patience)};
   auto result = train_and_evaluate(est, ts, es);
   EvalResult final_eval = est.evaluate(eval, -1, "best");
   if (!chief) return 0;  // rank 0 writes the results
@@ -277,7 +278,7 @@ Command add_train_command(CLI::App& app) {
   c->add_option("--early_stopping_patience", f->early_stopping_patience, "stop after N evaluations without improvement");
   c->add_option("--log_every_steps", f->log_every_steps, "log a line every N steps when not on a terminal")->check(CLI::PositiveNumber);
   c->add_option("--activation", f->activation, "hidden activation")
-      ->check(CLI::IsMember({"relu", "leaky_relu", "elu", "sigmoid", "tanh", "softplus"}));
+      ->check(CLI::IsMember(ops::activation_names()));
   c->add_option("--dropout", f->dropout, "dropout rate of hidden units")->check(CLI::Range(0.0, 0.99));
   c->add_option("--seed", f->seed, "random seed");
   c->add_option("--export_dir", f->export_dir, "also export the best model to EXPORT_DIR/<global step>/ for tg serve");

@@ -292,7 +292,7 @@ void init_estimator(nb::module_& m) {
         InFlight in_flight;
           std::lock_guard<std::mutex> lock(h.mu);
           estimator::TrainSpec t{train.fn, max_steps};
-          estimator::EvalSpec e{eval.fn, eval_steps, every_steps, every_secs, metric, higher_is_better, patience};
+          estimator::EvalSpec e{.input = eval.fn, .steps = eval_steps, .every_steps = every_steps, .every_secs = every_secs, .metric = metric, .higher_is_better = higher_is_better, .early_stopping_patience = patience};
           r = estimator::train_and_evaluate(*h.est, t, e);
         }
         nb::list history;
