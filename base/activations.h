@@ -29,7 +29,10 @@
   X(Elu,       "elu",        "Elu",       0.0,  eltwise_elu,       1.f,    BIAS,      ELU,     "Elu",      Output) \
   X(Sigmoid,   "sigmoid",    "Sigmoid",   0.0,  eltwise_logistic,  0.f,    BIAS,      SIGMOID, "Sigmoid",  Output) \
   X(Tanh,      "tanh",       "Tanh",      0.0,  eltwise_tanh,      0.f,    BIAS,      TANH,    "Tanh",     Output) \
-  X(Softplus,  "softplus",   "Softplus",  0.0,  eltwise_soft_relu, 0.f,    BIAS,      NONE,    "Softplus", Output)
+  X(Softplus,  "softplus",   "Softplus",  0.0,  eltwise_soft_relu, 0.f,    BIAS,      NONE,    "Softplus", Output) \
+  X(Gelu,      "gelu",       "Gelu",      0.0,  eltwise_gelu_tanh, 0.f,    GELU_BIAS, NONE,    "",         Input)  \
+  X(GeluErf,   "gelu_erf",   "GeluErf",   0.0,  eltwise_gelu_erf,  0.f,    BIAS,      NONE,    "",         Input)  \
+  X(Silu,      "silu",       "Silu",      0.0,  eltwise_swish,     1.f,    BIAS,      NONE,    "",         Input)
 // clang-format on
 
 // How many rows the table has; a static_assert beside each derived list checks it.

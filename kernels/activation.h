@@ -40,6 +40,9 @@ TG_HOST_DEVICE inline T activate(Act a, T x, T alpha) {
     case Act::Sigmoid: return T(1) / (T(1) + std::exp(-x));
     case Act::Tanh: return std::tanh(x);
     case Act::Softplus: return std::log1p(std::exp(-std::abs(x))) + (x > 0 ? x : T(0));
+    case Act::Gelu: return T(0.5) * x * (T(1) + std::tanh(T(0.7978845608028654) * (x + T(0.044715) * x * x * x)));
+    case Act::GeluErf: return T(0.5) * x * (T(1) + std::erf(x * T(0.7071067811865476)));
+    case Act::Silu: return x / (T(1) + std::exp(-x));
   }
   return x;
 }
@@ -55,6 +58,12 @@ TG_HOST_DEVICE inline T activation_slope(Act a, T y, T alpha) {
     case Act::Sigmoid: return y * (T(1) - y);
     case Act::Tanh: return T(1) - y * y;
     case Act::Softplus: return -std::expm1(-y);  // sigmoid(x) = 1 - exp(-y)
+    case Act::Gelu: {  // from x, as the rest below
+      T t = std::tanh(T(0.7978845608028654) * (y + T(0.044715) * y * y * y));
+      return T(0.5) * (T(1) + t) + T(0.5) * y * (T(1) - t * t) * T(0.7978845608028654) * (T(1) + T(0.134145) * y * y);
+    }
+    case Act::GeluErf: return T(0.5) * (T(1) + std::erf(y * T(0.7071067811865476))) + y * std::exp(T(-0.5) * y * y) * T(0.3989422804014327);
+    case Act::Silu: { T s = T(1) / (T(1) + std::exp(-y)); return s * (T(1) + y * (T(1) - s)); }
   }
   return T(1);
 }

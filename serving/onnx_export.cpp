@@ -105,8 +105,23 @@ class Converter {
     if (onnx_op == "Elu") attr_float(n, "alpha", 1.0);
   }
   // Activations without an op in ONNX opset 17, written with the ops it has.
-  void compose(const std::string& name, const std::string& x, const std::string&) {
-    fail("ONNX export: activation '", name, "' of '", x, "' has no ONNX lowering");
+  void compose(const std::string& name, const std::string& x, const std::string& out) {
+    auto c = [&](const char* what, float v) { return scalar(out + "/" + what, v); };
+    auto op = [&](const char* type, std::vector<std::string> in, const char* what) {
+      return node(type, std::move(in), out + "/" + what)->output(0);
+    };
+    if (name == "silu") {  // x * sigmoid(x)
+      node("Mul", {x, op("Sigmoid", {x}, "sigmoid")}, out);
+    } else if (name == "gelu") {  // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+      std::string cube = op("Mul", {x, op("Mul", {x, x}, "x2")}, "x3");
+      std::string inner = op("Mul", {c("k", 0.7978845608f), op("Add", {x, op("Mul", {c("a", 0.044715f), cube}, "ax3")}, "sum")}, "u");
+      node("Mul", {op("Mul", {c("half", 0.5f), x}, "hx"), op("Add", {c("one", 1.f), op("Tanh", {inner}, "tanh")}, "1t")}, out);
+    } else if (name == "gelu_erf") {  // 0.5 x (1 + erf(x / sqrt 2))
+      std::string e = op("Erf", {op("Mul", {x, c("r", 0.7071067812f)}, "xr")}, "erf");
+      node("Mul", {op("Mul", {c("half", 0.5f), x}, "hx"), op("Add", {c("one", 1.f), e}, "1e")}, out);
+    } else {
+      fail("ONNX export: activation '", name, "' of '", x, "' has no ONNX lowering");
+    }
   }
   // A float32 scalar constant as an initializer.
   std::string scalar(const std::string& name, float v) {

@@ -245,6 +245,13 @@ std::vector<OpCase> all_op_cases() {
   c.push_back(unary("tanh", f({3, 4}), [](O x) { return ops::tanh(x); }, [](double x) { return std::tanh(x); }));
   c.push_back(unary("softplus", f({3, 4}, -4, 4), [](O x) { return ops::softplus(x); },
                     [](double x) { return std::log(1 + std::exp(x)); }));
+  c.push_back(unary("gelu", f({3, 4}, -4, 4), [](O x) { return ops::activation(x, "gelu"); }, [](double x) {
+    return 0.5 * x * (1 + std::tanh(std::sqrt(2 / M_PI) * (x + 0.044715 * x * x * x)));
+  }));
+  c.push_back(unary("gelu_erf", f({3, 4}, -4, 4), [](O x) { return ops::activation(x, "gelu_erf"); },
+                    [](double x) { return 0.5 * x * std::erfc(-x / std::sqrt(2.0)); }));
+  c.push_back(unary("silu", f({3, 4}, -4, 4), [](O x) { return ops::activation(x, "silu"); },
+                    [](double x) { return x * sigmoid(x); }));
   c.push_back({"softmax", {f({3, 4})}, [](std::vector<O>& x) { return ops::softmax(x[0]); },
                [](const std::vector<Ref>& r) { return softmax_ref(r[0], false); }, {0}});
   c.push_back({"log_softmax", {f({3, 4})}, [](std::vector<O>& x) { return ops::log_softmax(x[0]); },
