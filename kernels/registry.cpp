@@ -30,6 +30,7 @@ void register_array_kernels();
 void register_state_kernels();
 void register_training_kernels();
 void register_loss_kernels();
+void register_collective_kernels();
 }  // namespace cuda
 #endif
 
@@ -61,6 +62,7 @@ void ensure_registered() {
     cuda::register_state_kernels();
     cuda::register_training_kernels();
     cuda::register_loss_kernels();
+    cuda::register_collective_kernels();
 #endif
   });
 }

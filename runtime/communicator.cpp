@@ -15,6 +15,9 @@
 #include "base/error.h"
 #include "base/log.h"
 #include "kernels/collective.h"
+#ifdef TG_WITH_CUDA
+#include "runtime/nccl_communicator.h"
+#endif
 
 namespace tg {
 
@@ -77,21 +80,61 @@ struct Communicator::Impl : CollectiveBackend {
   std::atomic<int64_t> busy_since{0};  // steady-clock nanoseconds when the running collective began; 0 = none
   std::atomic<const char*> busy_what{""};
   std::atomic<double> timeout{300};
+  bool nccl_ok = false;  // every rank can reduce GPU memory with NCCL
+#ifdef TG_WITH_CUDA
+  std::unique_ptr<NcclComm> nccl;
+#endif
 
   int size() const override { return owner->size(); }
   int rank() const override { return owner->rank(); }
   void allreduce_host(const void* in, void* out, int64_t n, DType dtype) override {
     owner->allreduce(in, out, n, dtype, Reduction::Sum);
   }
+  bool allreduce_device(const void* in, void* out, int64_t n, DType dtype, void* stream) override {
+#ifdef TG_WITH_CUDA
+    if (!nccl_ok) return false;
+    Busy busy(*this, "an NCCL all-reduce");
+    // Made at the first GPU all-reduce, which every rank reaches at the same point of the graph.
+    if (!nccl) nccl = NcclComm::create(*owner);
+    nccl->allreduce(in, out, n, dtype, stream);
+    return true;
+#else
+    (void)in, (void)out, (void)n, (void)dtype, (void)stream;
+    return false;
+#endif
+  }
+
+  // GPUs: each rank of a machine takes GPU (local rank mod GPUs) unless CUDA_VISIBLE_DEVICES
+  // already chose; NCCL serves only when every rank has a GPU of its own.
+  void setup_gpus(int local_rank, int local_size) {
+#ifdef TG_WITH_CUDA
+    int gpus = driver_gpu_count();
+    if (!std::getenv("CUDA_VISIBLE_DEVICES") && local_size > 1 && gpus > 0)
+      setenv("CUDA_VISIBLE_DEVICES", std::to_string(local_rank % gpus).c_str(), 1);
+    const char* env = std::getenv("TG_NCCL");
+    std::string why = env && std::string(env) == "0" ? "TG_NCCL=0" : nccl_unavailable_reason(local_size);
+    nccl_ok = owner->allreduce(int64_t{why.empty()}, Reduction::Min) == 1;
+    if (gpus > 0 && !why.empty()) log_info("GPU all-reduces are staged through the host (", why, ")");
+#else
+    (void)local_rank, (void)local_size;
+#endif
+  }
 
   // Marks a collective as running for the watchdog.
+  // Marks a collective as running for the watchdog; nested ones (NCCL's set-up inside its
+  // first all-reduce) hand the outer one back.
   struct Busy {
     Impl& m;
-    Busy(Impl& impl, const char* what) : m(impl) {
+    int64_t outer_since;
+    const char* outer_what;
+    Busy(Impl& impl, const char* what) : m(impl), outer_since(impl.busy_since.load()), outer_what(impl.busy_what.load()) {
       m.busy_what.store(what);
       m.busy_since.store(Clock::now().time_since_epoch().count());
     }
-    ~Busy() { m.busy_since.store(0); }
+    ~Busy() {
+      m.busy_what.store(outer_what);
+      m.busy_since.store(outer_since ? Clock::now().time_since_epoch().count() : 0);
+    }
   };
 
   void check(int rc, const char* call) const {
@@ -153,6 +196,11 @@ Communicator::Communicator() {
   MPI_Comm_set_errhandler(impl_->comm, MPI_ERRORS_RETURN);
   MPI_Comm_rank(impl_->comm, &rank_);
   MPI_Comm_size(impl_->comm, &size_);
+  MPI_Comm local;
+  MPI_Comm_split_type(impl_->comm, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &local);
+  MPI_Comm_rank(local, &local_rank_);
+  MPI_Comm_size(local, &local_size_);
+  MPI_Comm_free(&local);
   set_collective_backend(impl_);
   if (size_ > 1) {
     g_job.store(true);
@@ -164,8 +212,11 @@ Communicator::Communicator() {
     g_term_length = std::strlen(g_term_message);
     std::signal(SIGTERM, on_terminate);
     std::thread([m = impl_] { m->watch(); }).detach();
+    impl_->setup_gpus(local_rank_, local_size_);
   }
 }
+
+bool Communicator::nccl() const { return impl_ && impl_->nccl_ok; }
 
 std::string Communicator::describe() const { return cat("rank ", rank_, " of ", size_); }
 

@@ -16,6 +16,11 @@
 // outright is noticed by the launcher itself (mpirun names it: "process rank 1 ... exited on
 // signal 9") which ends the others within a second or so; each of them says so on its way out.
 // An error a rank throws ends the whole job through abort_job().
+//
+// GPUs (CUDA builds): each rank of a machine takes GPU (local rank mod GPUs) unless
+// CUDA_VISIBLE_DEVICES is set; when every rank has a GPU of its own, AllReduce on GPUs goes
+// through NCCL (runtime/nccl_communicator.h), otherwise it is staged through the host and
+// reduced by MPI (also with TG_NCCL=0).
 #pragma once
 
 #include <cstdint>
@@ -37,6 +42,9 @@ class Communicator {
   int size() const { return size_; }
   bool distributed() const { return size_ > 1; }
   bool is_chief() const { return rank_ == 0; }
+  // This process's place among the ranks of its machine.
+  int local_rank() const { return local_rank_; }
+  int local_size() const { return local_size_; }
   // "rank 1 of 4" for messages.
   std::string describe() const;
 
@@ -53,6 +61,9 @@ class Communicator {
   // Every rank's value, in rank order, on every rank.
   std::vector<uint64_t> allgather(uint64_t v);
   void barrier();
+
+  // Whether AllReduce on GPUs goes through NCCL (every rank has a GPU of its own; CUDA builds).
+  bool nccl() const;
 
   double timeout_seconds() const { return timeout_; }
   void set_timeout_seconds(double s);
@@ -72,7 +83,7 @@ class Communicator {
   Communicator();
   struct Impl;
   Impl* impl_ = nullptr;  // lives as long as the process: MPI is finalized at exit
-  int rank_ = 0, size_ = 1;
+  int rank_ = 0, size_ = 1, local_rank_ = 0, local_size_ = 1;
   double timeout_ = 300;
 };
 

@@ -10,6 +10,7 @@
 #include "graph/distributed_optimizer.h"
 #include "graph/ops.h"
 #include "runtime/communicator.h"
+#include "runtime/device.h"
 #include "runtime/session.h"
 
 namespace tg {
@@ -54,6 +55,40 @@ TEST(Ranks, AllReduceOpSumsAndAverages) {
   EXPECT_THROW(ops::all_reduce(x, "max"), Error);
   (void)loss;
 }
+
+// AllReduce on the GPUs: NCCL when every rank has a GPU of its own, else staged through the
+// host; either way the values of the CPU kernel.
+void gpu_all_reduce(bool need_nccl) {
+  Communicator& c = world();
+  bool gpu = !cuda_devices().empty();
+  if (c.allreduce(int64_t{gpu}, Reduction::Min) == 0) GTEST_SKIP() << "not every rank has a GPU";
+  if (need_nccl && !c.nccl()) GTEST_SKIP() << "NCCL needs a GPU per rank (two GPUs for two ranks)";
+  Graph g;
+  Output x = ops::placeholder(g, DType::Float32, {-1}, "x");
+  Output sum, mean;
+  {
+    auto d = g.device("/gpu:0");
+    sum = ops::all_reduce(ops::identity(x), "sum");
+    mean = ops::all_reduce(ops::identity(x), "mean");
+  }
+  SessionOptions o;
+  o.soft_placement = false;
+  Session s(g, o);
+  const int64_t n = 1 << 20;
+  Tensor feed(DType::Float32, {n});
+  for (int64_t i = 0; i < n; ++i) feed.data<float>()[i] = static_cast<float>((c.rank() + 1) * (i % 101));
+  for (int run = 0; run < 3; ++run) {  // a plan's first, second (capture) and third runs
+    auto out = s.run(FeedList{{x, feed}}, {sum, mean});
+    double total = c.size() * (c.size() + 1) / 2.0;
+    for (int64_t i = 0; i < n; i += 997) {
+      ASSERT_FLOAT_EQ(out[0].data<float>()[i], static_cast<float>(total * (i % 101)));
+      ASSERT_FLOAT_EQ(out[1].data<float>()[i], static_cast<float>(total * (i % 101) / c.size()));
+    }
+  }
+}
+
+TEST(Ranks, AllReduceOnGpus) { gpu_all_reduce(false); }
+TEST(Ranks, AllReduceOnGpusThroughNccl) { gpu_all_reduce(true); }
 
 // Gradients of every size, bucketed small and unbucketed: the same reduced values, and as
 // many AllReduce nodes as buckets.
