@@ -43,7 +43,8 @@ def main():
     p.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     p.add_argument("--workloads", nargs="+", default=["taxi-S", "taxi-L", "digits-M", "wide"])
     p.add_argument("--out", default=os.path.join(HERE, "results"))
-    p.add_argument("--sections", nargs="+", default=ALL_SECTIONS, choices=ALL_SECTIONS)
+    p.add_argument("--sections", nargs="+", default=ALL_SECTIONS, choices=list(SECTIONS))
+    p.add_argument("--mpirun", default="mpirun", help="the MPI launcher (distributed section)")
     p.add_argument("--tf_python", default="", help="a Python with TensorFlow 2.15 for the Keras peer")
     a = p.parse_args()
     m = machine()
@@ -53,7 +54,7 @@ def main():
              f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB; oneDNN {m['onednn']}, "
              f"PyTorch {m['pytorch']}; measured {m['date']}. Every figure below comes from one run of "
              "`benchmarks/run_cpu.sh`.", ""]
-    for name in ALL_SECTIONS:
+    for name in SECTIONS:
         if name in a.sections:
             lines += SECTIONS[name](a, report)
     print("\n".join(lines))
@@ -324,9 +325,82 @@ for n in (1, 100):
 """
 
 
+def distributed_section(a, report):
+    """All-reduce latency and bandwidth (OSU-style, MPI on this machine), and data-parallel
+    training: 1 rank x 2 threads against 2 ranks x 1 thread at the same global batch, beside
+    PyTorch (one process, and DDP over gloo). Written to results/distributed.{md,json}, which
+    docs/distributed.md's scaling model reads."""
+    mpirun = [a.mpirun, "--oversubscribe", "--bind-to", "none", "-x", "OMP_NUM_THREADS=1"]
+    env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
+
+    def run_lines(cmd):
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
+        return [json.loads(l) for l in out.splitlines() if l.startswith("{")]
+
+    # On a shared machine other processes take cores now and then: each figure is the best of
+    # `repeats` runs (the fastest all-reduce per size, the fastest run per configuration).
+    repeats = 3
+    reduce_bench = os.path.join(a.build, "benchmarks", "tg_allreduce_bench")
+    allreduce = None
+    for _ in range(repeats):
+        runs = run_lines(mpirun + ["-np", "2", reduce_bench, "--seconds", str(min(a.seconds, 1.0))])
+        allreduce = runs if allreduce is None else [min(x, y, key=lambda r: r["latency_us"])
+                                                    for x, y in zip(allreduce, runs)]
+
+    def best(run):
+        return max((run() for _ in range(repeats)), key=lambda r: r["samples_per_s"])
+
+    bench = os.path.join(a.build, "benchmarks", "tg_train_bench")
+    s = str(a.seconds)
+    rows = []
+    for w in [w for w in a.workloads if w != "digits-M"] or ["taxi-S", "taxi-L", "wide"]:
+        one = best(lambda: run_json([bench, "--workload", w, "--threads", "2", "--seconds", s]))
+        one.update(ranks=1, global_batch=one["batch"], batch_per_rank=one["batch"])
+        two = best(lambda: run_lines(mpirun + ["-np", "2", bench, "--workload", w, "--distributed", "--threads", "1",
+                                               "--seconds", s])[-1])
+        torch_one = best(lambda: run_json([sys.executable, os.path.join(HERE, "peers", "torch_train.py"), "--workload",
+                                           w, "--threads", "2", "--seconds", s]))
+        torch_one.update(ranks=1, global_batch=torch_one["batch"], batch_per_rank=torch_one["batch"])
+        ddp = best(lambda: run_json([sys.executable, os.path.join(HERE, "peers", "torch_ddp.py"), "--workload", w,
+                                     "--ranks", "2", "--threads", "1", "--seconds", s]))
+        rows += [one, two, torch_one, ddp]
+        print(f"{w:7s} tensorgraph 1x2 {one['samples_per_s']:>10,.0f}/s  2x1 {two['samples_per_s']:>10,.0f}/s   "
+              f"pytorch 1x2 {torch_one['samples_per_s']:>10,.0f}/s  DDP 2x1 {ddp['samples_per_s']:>10,.0f}/s",
+              flush=True)
+    report["allreduce"] = allreduce
+    report["data_parallel"] = rows
+    lines = ["## All-reduce (MPI, 2 ranks on this machine)", "",
+             "OSU-style: the mean time of one all-reduce (sum of float32) and the bus bandwidth, "
+             "2 (n-1)/n x bytes / time.", "",
+             "| bytes | latency (us) | bus bandwidth (GB/s) |", "|---|---|---|"]
+    for r in allreduce:
+        lines.append(f"| {r['bytes']:,} | {r['latency_us']:.1f} | {r['busbw_gbps']:.2f} |")
+    lines += ["", "## Data-parallel training (CPU)", "",
+              "The same global batch on 1 process x 2 threads and 2 processes x 1 thread (the batch split, "
+              "gradients all-reduced each step); compute = the same per-process step without the all-reduce. "
+              "Each figure is the best of 3 runs.", "",
+              "| workload | engine | ranks x threads | global batch | ms/step | compute ms/step | samples/s |",
+              "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        compute = f"{r['compute_ms_per_step']:.3f}" if "compute_ms_per_step" in r else ""
+        lines.append(f"| {r['workload']} | {r['engine']} | {r['ranks']} x {r['threads']} | {r['global_batch']} | "
+                     f"{r['ms_per_step']:.3f} | {compute} | {r['samples_per_s']:,.0f} |")
+    lines.append("")
+    head = [f"# Distributed training benchmarks", "",
+            f"Machine: {report['machine']['cpu']}, {report['machine']['cores']} cores; PyTorch "
+            f"{report['machine']['pytorch']}; measured {report['machine']['date']} by "
+            "`benchmarks/harness.py --sections distributed`.", ""]
+    with open(os.path.join(a.out, "distributed.json"), "w") as f:
+        json.dump({"machine": report["machine"], "allreduce": allreduce, "data_parallel": rows}, f, indent=2)
+    with open(os.path.join(a.out, "distributed.md"), "w") as f:
+        f.write("\n".join(head + lines) + "\n")
+    return lines
+
+
 SECTIONS = {"train": train_section, "infer": infer_section, "csv": csv_section, "taxi": taxi_section,
-            "micro": micro_section, "serve": serve_section}
-ALL_SECTIONS = list(SECTIONS)
+            "micro": micro_section, "serve": serve_section, "distributed": distributed_section}
+# A full run (the README's tables); the distributed section runs on its own (--sections distributed).
+ALL_SECTIONS = [k for k in SECTIONS if k != "distributed"]
 
 
 if __name__ == "__main__":

@@ -3,6 +3,9 @@
 //   tg_train_bench --workload taxi-S [--batch 512] [--seconds 5] [--threads 1] [--device gpu]
 //   tg_train_bench --gemm 1024 [--threads 2]
 //   tg_train_bench --workload taxi-S --infer --batch 1   (latency p50/p99 and samples/s)
+//   mpirun -np 2 tg_train_bench --workload taxi-S --distributed --threads 1
+//     (data parallel: the workload's batch split over the ranks, gradients all-reduced; also
+//      the step time of the same per-rank batch without the all-reduce)
 #include <CLI/CLI.hpp>
 #include <oneapi/dnnl/dnnl.h>
 
@@ -14,6 +17,7 @@
 
 #include "base/parallel.h"
 #include "graph/ops.h"
+#include "runtime/communicator.h"
 #include "runtime/device.h"
 #include "runtime/session.h"
 #include "workloads.h"
@@ -68,8 +72,9 @@ struct Bench {
   tg::Session sess;
   std::mt19937 rng{1};
   tg::Tensor x;
-  Bench(const std::string& name, int64_t batch, bool gpu)
-      : w(with_batch(tg::bench::workload(name), batch)), m(tg::bench::build_mlp(g, w)), sess(g, options(gpu)) {
+  Bench(const std::string& name, int64_t batch, bool gpu, int64_t allreduce_bucket_bytes = -1)
+      : w(with_batch(tg::bench::workload(name), batch)), m(tg::bench::build_mlp(g, w, 1e-3, allreduce_bucket_bytes)),
+        sess(g, options(gpu)) {
     sess.run(m.init);
     std::normal_distribution<float> normal;
     x = tg::Tensor(tg::DType::Float32, {w.batch, w.layers.front()});
@@ -150,6 +155,56 @@ int run_train(const std::string& name, int64_t batch, double seconds, bool gpu) 
   return 0;
 }
 
+// Data parallel on the job's ranks: the workload's batch (or --batch per rank) split over them.
+int run_train_distributed(const std::string& name, int64_t batch, double seconds, int64_t bucket_bytes) {
+  using namespace tg;
+  Communicator& c = Communicator::world();
+  int64_t local = batch > 0 ? batch : std::max<int64_t>(1, bench::workload(name).batch / c.size());
+  auto labels = [](Bench& b) {
+    Tensor y(DType::Float32, {b.w.batch, b.w.layers.back()});
+    if (b.w.softmax) {
+      y = Tensor(DType::Int64, {b.w.batch});
+      for (auto& v : y.flat<int64_t>()) v = static_cast<int64_t>(b.rng() % static_cast<uint32_t>(b.w.layers.back()));
+    } else {
+      std::normal_distribution<float> normal;
+      for (auto& v : y.flat<float>()) v = normal(b.rng);
+    }
+    return y;
+  };
+  // The same per-rank step without the all-reduce: the compute time of a step.
+  double compute = 0;
+  {
+    Bench alone(name, local, false);
+    FeedList feeds{{alone.m.x, alone.x}, {alone.m.y, labels(alone)}};
+    c.barrier();
+    compute = time_per_call(seconds, [&] { alone.sess.run(feeds, {}, {alone.m.train}); });
+    compute = c.allreduce(compute, Reduction::Max);
+  }
+  Bench b(name, local, false, bucket_bytes);
+  FeedList feeds{{b.m.x, b.x}, {b.m.y, labels(b)}};
+  for (int i = 0; i < 3; ++i) b.sess.run(feeds, {}, {b.m.train});
+  c.barrier();
+  auto t0 = Clock::now();
+  for (int i = 0; i < 5; ++i) b.sess.run(feeds, {}, {b.m.train});
+  int64_t steps = std::max<int64_t>(10, static_cast<int64_t>(seconds / (seconds_since(t0) / 5)));
+  steps = c.allreduce(steps, Reduction::Max);  // as many steps on every rank
+  c.barrier();
+  t0 = Clock::now();
+  for (int64_t i = 0; i < steps; ++i) b.sess.run(feeds, {}, {b.m.train});
+  double t = c.allreduce(seconds_since(t0) / static_cast<double>(steps), Reduction::Max);
+  double weights = b.w.train_flops_per_sample() / 6;
+  int buckets = 0;
+  for (const auto& node : b.g.nodes()) buckets += node->op == "AllReduce";
+  if (c.is_chief())
+    std::printf("{\"engine\": \"tensorgraph\", \"workload\": \"%s\", \"ranks\": %d, \"threads\": %d, "
+                "\"batch_per_rank\": %ld, \"global_batch\": %ld, \"ms_per_step\": %.4f, \"compute_ms_per_step\": %.4f, "
+                "\"samples_per_s\": %.1f, \"gradient_bytes\": %.0f, \"allreduces_per_step\": %d, "
+                "\"peak_rss_mb\": %.1f}\n",
+                name.c_str(), c.size(), num_threads(), static_cast<long>(local), static_cast<long>(local * c.size()),
+                t * 1e3, compute * 1e3, static_cast<double>(local * c.size()) / t, weights * 4, buckets, peak_rss_mb());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -158,7 +213,8 @@ int main(int argc, char** argv) {
   int64_t batch = 0, gemm = 0;
   double seconds = 5;
   int threads = 0;
-  bool infer = false;
+  bool infer = false, distributed = false;
+  double bucket_mb = 4;
   std::string device = "cpu";
   app.add_option("--device", device, "cpu, or gpu (the first CUDA device)")->check(CLI::IsMember({"cpu", "gpu"}));
   app.add_flag("--infer", infer, "time forward passes (inference) instead of training steps");
@@ -167,6 +223,8 @@ int main(int argc, char** argv) {
   app.add_option("--gemm", gemm, "measure the oneDNN sgemm rate at n x n x n instead");
   app.add_option("--seconds", seconds, "time to measure");
   app.add_option("--threads", threads, "intra-op threads (0 = all cores)");
+  app.add_flag("--distributed", distributed, "data parallel over the ranks of an MPI launcher (mpirun -np N)");
+  app.add_option("--bucket_mb", bucket_mb, "with --distributed: all-reduce bucket size in MB");
   CLI11_PARSE(app, argc, argv);
   tg::set_num_threads(threads);
   try {
@@ -175,6 +233,8 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "give --workload or --gemm\n");
       return 2;
     }
+    if (distributed)
+      return run_train_distributed(workload, batch, seconds, static_cast<int64_t>(bucket_mb * (1 << 20)));
     bool gpu = device == "gpu";
     if (gpu && tg::cuda_devices().empty()) {
       std::fprintf(stderr, "error: no GPU: %s\n", tg::cuda_unavailable_reason().c_str());

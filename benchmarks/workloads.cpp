@@ -1,6 +1,7 @@
 #include "workloads.h"
 
 #include "graph/ops.h"
+#include "graph/distributed_optimizer.h"
 #include "graph/optimizers.h"
 
 namespace tg::bench {
@@ -19,7 +20,7 @@ Workload workload(const std::string& name) {
   fail("unknown workload '", name, "' (expected taxi-S, taxi-L, digits-M or wide)");
 }
 
-MlpGraph build_mlp(Graph& g, const Workload& w, double lr) {
+MlpGraph build_mlp(Graph& g, const Workload& w, double lr, int64_t allreduce_bucket_bytes) {
   MlpGraph m;
   int64_t in = w.layers.front(), out = w.layers.back();
   m.x = ops::placeholder(g, DType::Float32, {-1, in}, "x");
@@ -37,8 +38,14 @@ MlpGraph build_mlp(Graph& g, const Workload& w, double lr) {
   m.prediction = h;
   m.loss = w.softmax ? ops::reduce_mean(ops::sparse_softmax_cross_entropy_with_logits(m.y, h))
                      : ops::mean_squared_error(m.y, h);
-  AdamOptimizer adam(ops::scalar(g, lr));
-  m.train = adam.minimize(m.loss);
+  if (allreduce_bucket_bytes >= 0) {
+    DistributedOptimizer adam(std::make_unique<AdamOptimizer>(ops::scalar(g, lr)),
+                              AllReduceOptions{allreduce_bucket_bytes, "mean"});
+    m.train = adam.minimize(m.loss);
+  } else {
+    AdamOptimizer adam(ops::scalar(g, lr));
+    m.train = adam.minimize(m.loss);
+  }
   m.init = ops::global_variables_initializer(g);
   return m;
 }

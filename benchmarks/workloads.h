@@ -26,6 +26,8 @@ struct MlpGraph {
   Node* train = nullptr;
   Node* init = nullptr;
 };
-MlpGraph build_mlp(Graph& g, const Workload& w, double learning_rate = 1e-3);
+// allreduce_bucket_bytes >= 0: data parallel, the gradients all-reduced over the job's ranks in
+// buckets of that many bytes (graph/distributed_optimizer.h).
+MlpGraph build_mlp(Graph& g, const Workload& w, double learning_rate = 1e-3, int64_t allreduce_bucket_bytes = -1);
 
 }  // namespace tg::bench
