@@ -35,4 +35,19 @@ DType dtype_from_name(std::string_view name) {
   fail("unknown dtype '", name, "' (expected float32, float64, int32, int64, bool or string)");
 }
 
+const char* precision_name(MathPrecision p) {
+  switch (p) {
+    case MathPrecision::Float32: return "f32";
+    case MathPrecision::TF32: return "tf32";
+    case MathPrecision::BFloat16: return "bf16";
+  }
+  return "f32";
+}
+
+MathPrecision precision_from_name(std::string_view name) {
+  for (MathPrecision p : {MathPrecision::Float32, MathPrecision::TF32, MathPrecision::BFloat16})
+    if (name == precision_name(p)) return p;
+  fail("unknown precision '", name, "' (expected f32, tf32 or bf16)");
+}
+
 }  // namespace tg

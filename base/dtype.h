@@ -15,6 +15,16 @@ size_t dtype_size(DType t);
 const char* dtype_name(DType t);
 // Parses "float32", "float64", "int32", "int64", "bool", "string"; throws tg::Error otherwise.
 DType dtype_from_name(std::string_view name);
+
+// How float32 matrix products compute (SessionOptions::precision). Float32: exactly. TF32: on a
+// GPU, tensor cores with 10-bit mantissa inputs and f32 accumulation (as Float32 on the CPU,
+// which has no TF32). BFloat16: inputs rounded to bf16 (8-bit mantissa, f32's exponent) and f32
+// accumulation, on AMX/AVX512-BF16 CPUs through oneDNN and on GPUs through cuBLASLt. Variables,
+// optimizer state and everything but the products stay float32.
+enum class MathPrecision : uint8_t { Float32, TF32, BFloat16 };
+const char* precision_name(MathPrecision p);  // "f32", "tf32", "bf16"
+// Parses those names; throws tg::Error naming the choices for another.
+MathPrecision precision_from_name(std::string_view name);
 inline bool is_floating(DType t) { return t == DType::Float32 || t == DType::Float64; }
 inline bool is_integer(DType t) { return t == DType::Int32 || t == DType::Int64; }
 inline bool is_numeric(DType t) { return is_floating(t) || is_integer(t); }

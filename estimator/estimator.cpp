@@ -128,6 +128,7 @@ struct Estimator::Impl {
     }
     SessionOptions o;
     o.num_threads = config.num_threads;
+    o.precision = config.precision;
     session = std::make_unique<Session>(*graph, o);
     int64_t restored = -1;
     if (!config.model_dir.empty() && writer) {

@@ -39,6 +39,9 @@ struct ModelSpec {
 
 struct RunConfig {
   std::string model_dir;               // "" = no checkpoints
+  // How the model's float32 matrix products compute (SessionOptions::precision): bf16 or tf32
+  // inputs with f32 accumulation; weights and optimizer state stay float32.
+  MathPrecision precision = MathPrecision::Float32;
   int64_t save_checkpoints_steps = 1000;
   double save_checkpoints_secs = 0;    // > 0: also save when this much time has passed
   int keep_checkpoint_max = 5;

@@ -197,6 +197,7 @@ Estimator make_estimator(const Json& saved, const std::string& model_dir, bool o
   cfg.save_checkpoints_steps = m.value("save_checkpoints_steps", 1000);
   cfg.log_step_count_steps = m.value("log_every_steps", 100);
   cfg.device = m.value("device", "");
+  cfg.precision = precision_from_name(m.value("precision", "f32"));
   cfg.overwrite = overwrite;
   cfg.allreduce_bucket_bytes = m.value("allreduce_bucket_bytes", cfg.allreduce_bucket_bytes);
   cfg.distribute = m.value("distribute", true);

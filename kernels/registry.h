@@ -23,6 +23,7 @@ struct KernelContext {
   const Attrs& attrs;
   uint64_t run_counter = 0;
   void* stream = nullptr;  // cudaStream_t for CUDA kernels
+  MathPrecision precision = MathPrecision::Float32;  // how float32 matrix products compute
 
   const Tensor& in(size_t i) const { return *inputs[i]; }
   Tensor& out(size_t i = 0) const { return *outputs[i]; }

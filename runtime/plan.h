@@ -41,6 +41,7 @@ struct PlanOptions {
   PlacementOptions placement;
   bool fuse_ops = true;
   bool cuda_graphs = true;  // capture and replay GPU segments
+  MathPrecision precision = MathPrecision::Float32;  // float32 matrix products
   // Feed shapes whose buffers and graphs are kept (least recently used dropped): alternating
   // batch sizes then replay their graphs instead of recapturing. 0: 4 for plans with CUDA
   // graphs, else 1 (a CPU plan gains nothing for the memory).

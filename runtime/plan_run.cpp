@@ -240,7 +240,7 @@ void Plan::run_step(Step& st, uint64_t run_counter) {
       const Tensor& in = slots_[static_cast<size_t>(st.in[0])].tensor;
       if (!o.tensor.same_buffer(in) || o.tensor.shape() != o.shape) o.tensor = in.with_shape(o.shape);
     }
-    if (st.fn) st.fn(KernelContext{st.in_ptr, st.out_ptr, *st.attrs, run_counter, st.stream});
+    if (st.fn) st.fn(KernelContext{st.in_ptr, st.out_ptr, *st.attrs, run_counter, st.stream, options_.precision});
   } catch (const std::exception& e) {
     rethrow_in_step(st, e);
   }

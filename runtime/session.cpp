@@ -69,6 +69,7 @@ std::vector<Tensor> Session::run(const FeedList& feeds, const std::vector<Output
     po.placement.use_gpus = impl_->options.use_gpus;
     po.fuse_ops = impl_->options.fuse_ops;
     po.cuda_graphs = impl_->options.cuda_graphs;
+    po.precision = impl_->options.precision;
     auto plan = std::make_unique<Plan>(graph_, feed_outputs, fetches, targets, impl_->vars, po);
     it = impl_->plans.emplace(std::move(key), std::move(plan)).first;
   }

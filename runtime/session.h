@@ -22,6 +22,9 @@ struct SessionOptions {
   bool use_gpus = true;            // false: everything on the CPU (TensorFlow's device_count {GPU: 0})
   bool fuse_ops = true;            // matmul + bias + activation fusion
   bool cuda_graphs = true;         // replay each plan's GPU segments as CUDA graphs
+  // How float32 matrix products compute (base/dtype.h): f32 exactly, or tf32 / bf16 inputs with
+  // f32 accumulation, on the devices that have them.
+  MathPrecision precision = MathPrecision::Float32;
 };
 
 class Session {

@@ -35,6 +35,10 @@ struct OpCase {
   std::function<Ref(const std::vector<Ref>&)> reference;
   std::vector<int> grad_inputs;  // float inputs whose gradient is checked
   double tol32 = 1e-4;
+  // Relative tolerance under MathPrecision::BFloat16 (products' inputs rounded to bf16's 8-bit
+  // mantissa: about 2^-9 relative each, summed over k terms); < 0: tol32 (an op that computes
+  // no product is unaffected).
+  double tol_bf16 = -1;
 };
 
 std::vector<OpCase> all_op_cases();

@@ -5,6 +5,7 @@
 
 #include "kernels/activation.h"
 #include "kernels/dropout.h"
+#include "kernels/cpu/bf16_product.h"
 #include "kernels/cpu/common.h"
 #include "kernels/cpu/dnnl_util.h"
 
@@ -47,6 +48,10 @@ void matmul(const KernelContext& c) {
       std::memset(c.out().raw(), 0, c.out().bytes());
       return;
     }
+    if (c.precision == MathPrecision::BFloat16 &&
+        bf16_product({.m = g.m, .n = g.n, .k = g.k, .ta = g.ta, .tb = g.tb}, c.in(0).data<float>(),
+                     c.in(1).data<float>(), c.out().data<float>()))
+      return;
     dnnl_status_t st = dnnl_sgemm(g.ta ? 'T' : 'N', g.tb ? 'T' : 'N', g.m, g.n, g.k, 1.f,
                                   c.in(0).data<float>(), g.ta ? g.m : g.k, c.in(1).data<float>(),
                                   g.tb ? g.k : g.n, 0.f, c.out().data<float>(), g.n);
@@ -86,6 +91,12 @@ void fused_matmul(const KernelContext& c) {
   Act act = act_from_name(c.attrs.get_or<std::string>("activation", "none"));
   double alpha = c.attrs.get_or<double>("alpha", act_default_alpha(act));
   if constexpr (std::is_same_v<T, float>) {
+    if (g.k > 0 && g.m > 0 && g.n > 0 && c.precision == MathPrecision::BFloat16 &&
+        bf16_product({.m = g.m, .n = g.n, .k = g.k, .ta = g.ta, .tb = g.tb, .bias = c.in(2).data<float>(),
+                      .activation = act == Act::None ? algorithm::undef : dnnl_alg(act),
+                      .alpha = dnnl_alpha(act, alpha)},
+                     c.in(0).data<float>(), c.in(1).data<float>(), c.out().data<float>()))
+      return;
     if (g.k > 0 && g.m > 0 && g.n > 0) {
       PrimitiveKey key{kMatMul, g.m, g.n, g.k, (g.ta ? 1 : 0) | (g.tb ? 2 : 0) | (static_cast<int>(act) << 2),
                        dnnl_alpha(act, alpha)};

@@ -37,16 +37,28 @@ struct LtPlan {
   bool found = false;  // cuBLASLt's heuristic had an algorithm: else the caller falls back
 };
 
-LtPlan& lt_plan(const Gemm& g, cublasLtEpilogue_t epilogue) {
+// The compute type of a float32 product: exact, or tensor cores with TF32 or bf16 inputs and
+// float32 accumulation (SessionOptions::precision).
+cublasComputeType_t compute_type(MathPrecision p) {
+  switch (p) {
+    case MathPrecision::TF32: return CUBLAS_COMPUTE_32F_FAST_TF32;
+    case MathPrecision::BFloat16: return CUBLAS_COMPUTE_32F_FAST_16BF;
+    case MathPrecision::Float32: break;
+  }
+  return CUBLAS_COMPUTE_32F;
+}
+
+LtPlan& lt_plan(const Gemm& g, cublasLtEpilogue_t epilogue, MathPrecision precision) {
   // Per thread: a plan's descriptor carries the bias pointer of the call being made.
   thread_local std::map<std::tuple<int64_t, int64_t, int64_t, int, int>, LtPlan> plans;
   int dev = 0;
   TG_CUDA_CHECK(cudaGetDevice(&dev));
-  auto key = std::make_tuple(g.m, g.n, g.k, (g.ta ? 1 : 0) | (g.tb ? 2 : 0) | (dev << 2), static_cast<int>(epilogue));
+  int flags = (g.ta ? 1 : 0) | (g.tb ? 2 : 0) | (static_cast<int>(precision) << 2) | (dev << 4);
+  auto key = std::make_tuple(g.m, g.n, g.k, flags, static_cast<int>(epilogue));
   auto it = plans.find(key);
   if (it != plans.end()) return it->second;
   LtPlan p;
-  TG_CUDA_CHECK(blas().lt_desc_create(&p.desc, CUBLAS_COMPUTE_32F, CUDA_R_32F));
+  TG_CUDA_CHECK(blas().lt_desc_create(&p.desc, compute_type(precision), CUDA_R_32F));
   cublasOperation_t op_b = g.tb ? CUBLAS_OP_T : CUBLAS_OP_N, op_a = g.ta ? CUBLAS_OP_T : CUBLAS_OP_N;
   TG_CUDA_CHECK(blas().lt_desc_set(p.desc, CUBLASLT_MATMUL_DESC_TRANSA, &op_b, sizeof(op_b)));
   TG_CUDA_CHECK(blas().lt_desc_set(p.desc, CUBLASLT_MATMUL_DESC_TRANSB, &op_a, sizeof(op_a)));
@@ -73,7 +85,7 @@ LtPlan& lt_plan(const Gemm& g, cublasLtEpilogue_t epilogue) {
 
 // False, having done nothing, when cuBLASLt has no algorithm for this product and epilogue.
 bool lt_matmul(const KernelContext& c, const Gemm& g, const float* bias, cublasLtEpilogue_t epilogue) {
-  LtPlan& p = lt_plan(g, epilogue);
+  LtPlan& p = lt_plan(g, epilogue, c.precision);
   if (!p.found) return false;
   if (bias) TG_CUDA_CHECK(blas().lt_desc_set(p.desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias, sizeof(bias)));
   float one = 1.f, zero = 0.f;

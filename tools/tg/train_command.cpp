@@ -24,6 +24,7 @@ struct TrainFlags {
   std::vector<std::string> train_paths, eval_paths;
   std::string output_dir, hidden_units = "128 64 32", optimizer, model = "dnn", task = "regression";
   std::string label_column, columns, features, spec_file, device, activation = "relu", export_dir;
+  std::string precision = "f32";
   int64_t num_epochs = -1, train_steps = -1, batch_size = 128, eval_every_steps = 1000, n_classes = 2;
   int64_t log_every_steps = 100, early_stopping_patience = 0, seed = 42;
   double learning_rate = -1, dropout = 0, allreduce_bucket_mb = 4;
@@ -147,7 +148,7 @@ Json prepare_model(TrainFlags& f, int ranks) {
   if (f.scale_learning_rate) lr *= ranks;
   Json model{{"type", f.model}, {"task", f.task}, {"n_classes", f.n_classes}, {"seed", f.seed},
              {"activation", f.activation}, {"dropout", f.dropout}, {"log_every_steps", Progress::on_terminal() ? 0 : f.log_every_steps},
-             {"save_checkpoints_steps", f.eval_every_steps}, {"device", f.device},
+             {"save_checkpoints_steps", f.eval_every_steps}, {"device", f.device}, {"precision", f.precision},
              {"allreduce_bucket_bytes", static_cast<int64_t>(f.allreduce_bucket_mb * (1 << 20))}};
   if (!linear) model["hidden_units"] = parse_units(f.hidden_units);
   // The chosen optimizer drives the deep part; a wide part keeps FTRL unless it is linear only.
@@ -283,6 +284,10 @@ Command add_train_command(CLI::App& app) {
   c->add_option("--seed", f->seed, "random seed");
   c->add_option("--export_dir", f->export_dir, "also export the best model to EXPORT_DIR/<global step>/ for tg serve");
   c->add_option("--device", f->device, "device for the model: /cpu:0 or /gpu:0 (falls back to the CPU)");
+  c->add_option("--precision", f->precision,
+                "matrix products: f32, or bf16 / tf32 inputs with f32 accumulation (weights stay f32)")
+      ->check(CLI::IsMember({"f32", "tf32", "bf16"}))
+      ->capture_default_str();
   c->add_flag("--scale_learning_rate", f->scale_learning_rate,
               "under an MPI launcher, multiply the learning rate by the number of ranks (the global batch is "
               "ranks x --batch_size); off by default");
