@@ -8,6 +8,7 @@
 //      the step time of the same per-rank batch without the all-reduce)
 #include <CLI/CLI.hpp>
 #include <oneapi/dnnl/dnnl.h>
+#include <oneapi/dnnl/dnnl.hpp>
 
 #include <chrono>
 #include <cstdio>
@@ -43,7 +44,32 @@ double time_per_call(double seconds, F f) {
   return seconds_since(start) / static_cast<double>(n);
 }
 
+// How float32 products compute in the benchmarked sessions (--precision).
+tg::MathPrecision g_precision = tg::MathPrecision::Float32;
+
+// oneDNN's bf16 matmul (bf16 operands already converted, f32 output): the ceiling of bf16 rows.
+int run_gemm_bf16(int64_t n, double seconds) {
+  using dnnl::memory;
+  dnnl::engine eng(dnnl::engine::kind::cpu, 0);
+  dnnl::stream s(eng);
+  memory::desc ab({n, n}, memory::data_type::bf16, memory::format_tag::ab);
+  memory::desc c({n, n}, memory::data_type::f32, memory::format_tag::ab);
+  dnnl::matmul mm(dnnl::matmul::primitive_desc(dnnl::matmul::desc(ab, ab, c), eng));
+  memory a_m(ab, eng), b_m(ab, eng), c_m(c, eng);
+  std::vector<uint16_t> ones(static_cast<size_t>(n * n), 0x3f00);  // 0.5 in bf16
+  std::copy(ones.begin(), ones.end(), static_cast<uint16_t*>(a_m.get_data_handle()));
+  std::copy(ones.begin(), ones.end(), static_cast<uint16_t*>(b_m.get_data_handle()));
+  double t = time_per_call(seconds, [&] {
+    mm.execute(s, {{DNNL_ARG_SRC, a_m}, {DNNL_ARG_WEIGHTS, b_m}, {DNNL_ARG_DST, c_m}});
+    s.wait();
+  });
+  std::printf("{\"gemm_n\": %ld, \"precision\": \"bf16\", \"gflops\": %.1f, \"threads\": %d}\n",
+              static_cast<long>(n), 2.0 * n * n * n / t / 1e9, tg::num_threads());
+  return 0;
+}
+
 int run_gemm(int64_t n, double seconds) {
+  if (g_precision == tg::MathPrecision::BFloat16) return run_gemm_bf16(n, seconds);
   std::vector<float> a(static_cast<size_t>(n * n), 0.5f), b(a), c(a);
   double t = time_per_call(seconds, [&] {
     dnnl_sgemm('N', 'N', n, n, n, 1.f, a.data(), n, b.data(), n, 0.f, c.data(), n);
@@ -83,6 +109,7 @@ struct Bench {
   static tg::SessionOptions options(bool gpu) {
     tg::SessionOptions o;
     o.use_gpus = gpu;
+    o.precision = g_precision;
     return o;
   }
   static tg::bench::Workload with_batch(tg::bench::Workload w, int64_t batch) {
@@ -148,9 +175,10 @@ int run_train(const std::string& name, int64_t batch, double seconds, bool gpu) 
   double t = seconds_since(start) / static_cast<double>(steps);
   double sps = static_cast<double>(w.batch) / t;
   std::printf("{\"engine\": \"tensorgraph\", \"device\": \"%s\", \"workload\": \"%s\", \"batch\": %ld, \"threads\": %d, "
-              "\"ms_per_step\": %.4f, \"samples_per_s\": %.1f, \"gflops\": %.2f, \"loss\": %.5f, "
+              "\"precision\": \"%s\", \"ms_per_step\": %.4f, \"samples_per_s\": %.1f, \"gflops\": %.2f, \"loss\": %.5f, "
               "\"peak_rss_mb\": %.1f}\n",
-              gpu ? "gpu" : "cpu", w.name.c_str(), static_cast<long>(w.batch), num_threads(), t * 1e3, sps,
+              gpu ? "gpu" : "cpu", w.name.c_str(), static_cast<long>(w.batch), num_threads(),
+              precision_name(g_precision), t * 1e3, sps,
               sps * w.train_flops_per_sample() / 1e9, loss, peak_rss_mb());
   return 0;
 }
@@ -225,7 +253,11 @@ int main(int argc, char** argv) {
   app.add_option("--threads", threads, "intra-op threads (0 = all cores)");
   app.add_flag("--distributed", distributed, "data parallel over the ranks of an MPI launcher (mpirun -np N)");
   app.add_option("--bucket_mb", bucket_mb, "with --distributed: all-reduce bucket size in MB");
+  std::string precision = "f32";
+  app.add_option("--precision", precision, "f32, tf32 or bf16 products (with --gemm: the bf16 GEMM rate)")
+      ->check(CLI::IsMember({"f32", "tf32", "bf16"}));
   CLI11_PARSE(app, argc, argv);
+  g_precision = tg::precision_from_name(precision);
   tg::set_num_threads(threads);
   try {
     if (gemm > 0) return run_gemm(gemm, seconds);
