@@ -24,6 +24,31 @@ def run_json(cmd):
     return json.loads(out.strip().splitlines()[-1])
 
 
+def run_peer(cmd, engine, **row):
+    """A peer's JSON line, or a row saying why it failed: a peer that fails never ends the run."""
+    try:
+        return run_json(cmd)
+    except (subprocess.CalledProcessError, ValueError, IndexError, OSError) as e:
+        err = getattr(e, "stderr", "") or str(e)
+        why = (err.strip().splitlines() or ["failed"])[-1][:160]
+        print(f"  {engine} failed: {why}", flush=True)
+        return dict(row, engine=engine, error=why)
+
+
+def torch_peers(a, w, t, precision="f32"):
+    """PyTorch in its three CPU configurations: eager, fused Adam, torch.compile with fused Adam."""
+    peer = os.path.join(HERE, "peers", "torch_train.py")
+    return [run_peer([sys.executable, peer, "--workload", w, "--threads", str(t), "--seconds", str(a.seconds),
+                      "--reps", str(a.reps), "--mode", mode, "--precision", precision],
+                     f"pytorch ({mode}{', bf16 autocast' if precision == 'bf16' else ''})",
+                     workload=w, threads=t, precision=precision)
+            for mode in ("eager", "fused", "compiled")]
+
+
+def ok(rows):
+    return [r for r in rows if "error" not in r]
+
+
 def machine():
     model = readme_tables.cpu_model()
     mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
@@ -40,6 +65,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--build", default="build")
     p.add_argument("--seconds", type=float, default=3)
+    p.add_argument("--reps", type=int, default=3, help="measurement windows per engine (median reported)")
     p.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     p.add_argument("--workloads", nargs="+", default=["taxi-S", "taxi-L", "digits-M", "wide"])
     p.add_argument("--out", default=os.path.join(HERE, "results"))
@@ -69,9 +95,22 @@ def main():
     readme_tables.update_readme()
 
 
+def spread(r):
+    lo, hi = r.get("spread", [r["samples_per_s"]] * 2)
+    return f"{lo:,.0f}-{hi:,.0f}"
+
+
+def train_row(r):
+    if "error" in r:
+        return f"| {r['workload']} | | {r['threads']} | {r['engine']} | failed: {r['error']} | | | | | | |"
+    ratio = f"{r['ratio_to_peer']:.2f}x" if "ratio_to_peer" in r else ""
+    return (f"| {r['workload']} | {r['batch']} | {r['threads']} | {r['engine']} | {r['samples_per_s']:,.0f} | "
+            f"{spread(r)} | {r['ms_per_step']:.3f} | {r['gflops']:.1f} | {100 * r['fraction_of_ceiling']:.0f}% | "
+            f"{r.get('peak_rss_mb', 0):.0f} | {ratio} |")
+
+
 def train_section(a, report):
     bench = os.path.join(a.build, "benchmarks", "tg_train_bench")
-    peer = os.path.join(HERE, "peers", "torch_train.py")
     s = str(a.seconds)
 
     ceilings = {t: run_json([bench, "--gemm", "1024", "--threads", str(t), "--seconds", s])["gflops"]
@@ -79,18 +118,21 @@ def train_section(a, report):
     rows = []
     for w in a.workloads:
         for t in a.threads:
-            ours = run_json([bench, "--workload", w, "--threads", str(t), "--seconds", s])
-            peers = [run_json([sys.executable, peer, "--workload", w, "--threads", str(t), "--seconds", s])]
+            ours = run_json([bench, "--workload", w, "--threads", str(t), "--seconds", s, "--reps", str(a.reps)])
+            peers = torch_peers(a, w, t)
             if a.tf_python:
-                peers.append(run_json([a.tf_python, os.path.join(HERE, "peers", "keras_train.py"), "--workload", w,
-                                       "--threads", str(t), "--seconds", s]))
-            for r in [ours] + peers:
+                peers.append(run_peer([a.tf_python, os.path.join(HERE, "peers", "keras_train.py"), "--workload", w,
+                                       "--threads", str(t), "--seconds", s, "--reps", str(a.reps)],
+                                      "tensorflow keras", workload=w, threads=t))
+            for r in [ours] + ok(peers):
                 r["fraction_of_ceiling"] = round(r["gflops"] / ceilings[t], 3)
-            best_peer = max(peers, key=lambda r: r["samples_per_s"])
-            ours["ratio_to_peer"] = round(ours["samples_per_s"] / best_peer["samples_per_s"], 2)
+            best_peer = max(ok(peers), key=lambda r: r["samples_per_s"], default=None)
+            if best_peer:
+                ours["ratio_to_peer"] = round(ours["samples_per_s"] / best_peer["samples_per_s"], 2)
             rows += [ours] + peers
             print(f"{w:9s} threads={t}  tensorgraph {ours['samples_per_s']:>12,.0f}/s  best peer "
-                  f"{best_peer['samples_per_s']:>12,.0f}/s  ratio {ours['ratio_to_peer']:.2f}", flush=True)
+                  f"{best_peer['samples_per_s'] if best_peer else 0:>12,.0f}/s  ratio {ours.get('ratio_to_peer', 0):.2f}",
+                  flush=True)
 
     report["gemm_ceiling_gflops"] = ceilings
     report["training"] = rows
@@ -98,14 +140,67 @@ def train_section(a, report):
              "Ceiling: oneDNN sgemm at 1024 x 1024 x 1024, measured in the same run: " +
              ", ".join(f"{v:.0f} GFLOP/s on {k} thread{'s' if k > 1 else ''}" for k, v in ceilings.items()) + ".",
              "Training FLOPs per sample are taken as 6 x weights; no engine computes the input's gradient, so "
-             "a network whose first layer holds most weights (wide) can show slightly over 100%.", "",
-             "| workload | batch | threads | engine | samples/s | ms/step | GFLOP/s | of ceiling | peak MB | tensorgraph / best peer |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "a network whose first layer holds most weights (wide) can show slightly over 100%. "
+             f"Each engine's samples/s is the median of {a.reps} windows of {a.seconds:g} s, with the slowest and "
+             "fastest windows beside it; PyTorch runs in its three CPU configurations (eager; eager with fused "
+             "Adam; the step compiled with torch.compile, with fused Adam), and the ratio is taken against the "
+             "fastest peer.", "",
+             "| workload | batch | threads | engine | samples/s | spread | ms/step | GFLOP/s | of ceiling | peak MB | tensorgraph / best peer |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines += [train_row(r) for r in rows]
+    return lines + [""]
+
+
+def bf16_section(a, report):
+    """Training with bf16 products (f32 accumulation and weights) against float32, on the
+    workloads whose products dominate, beside PyTorch's CPU bf16 autocast."""
+    bench = os.path.join(a.build, "benchmarks", "tg_train_bench")
+    s, t = str(a.seconds), max(a.threads)
+    ceil = {p: run_json([bench, "--gemm", "1024", "--threads", str(t), "--seconds", s, "--precision", p])["gflops"]
+            for p in ("f32", "bf16")}
+    rows = []
+    for w in [w for w in ("taxi-L", "digits-M", "wide") if w in a.workloads]:
+        f32 = run_json([bench, "--workload", w, "--threads", str(t), "--seconds", s, "--reps", str(a.reps)])
+        bf16 = run_json([bench, "--workload", w, "--threads", str(t), "--seconds", s, "--reps", str(a.reps),
+                         "--precision", "bf16"])
+        bf16["speedup_over_f32"] = round(bf16["samples_per_s"] / f32["samples_per_s"], 2)
+        peers = torch_peers(a, w, t, "bf16")
+        for r in [f32, bf16] + ok(peers):
+            r["fraction_of_ceiling"] = round(r["gflops"] / ceil[r.get("precision", "f32")], 3)
+        best_peer = max(ok(peers), key=lambda r: r["samples_per_s"], default=None)
+        if best_peer:
+            bf16["ratio_to_peer"] = round(bf16["samples_per_s"] / best_peer["samples_per_s"], 2)
+        rows += [f32, bf16] + peers
+        print(f"{w:9s} bf16 {bf16['samples_per_s']:>12,.0f}/s  f32 {f32['samples_per_s']:>12,.0f}/s  "
+              f"speed-up {bf16['speedup_over_f32']:.2f}x", flush=True)
+    report["bf16_gemm_ceiling_gflops"] = ceil
+    report["bf16_training"] = rows
+    lines = ["## bf16 training", "",
+             f"`--precision bf16`: matrix products with bf16 inputs and f32 accumulation, weights and optimizer "
+             f"state in f32, against the same engine in f32, on {t} threads. Ceilings in the same run: oneDNN "
+             f"sgemm {ceil['f32']:.0f} GFLOP/s, oneDNN bf16 matmul {ceil['bf16']:.0f} GFLOP/s (1024 x 1024 x 1024; "
+             "each row's share is of its own precision's ceiling). PyTorch runs under CPU bf16 autocast.", "",
+             "| workload | batch | threads | engine | samples/s | spread | ms/step | GFLOP/s | of ceiling | peak MB | bf16 / f32 | tensorgraph / best peer |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
+        if "error" in r:
+            lines.append(f"| {r['workload']} | | {r['threads']} | {r['engine']} | failed: {r['error']} | | | | | | | |")
+            continue
+        engine = r["engine"] + (" (bf16)" if r.get("precision") == "bf16" and r["engine"] == "tensorgraph" else "")
+        up = f"{r['speedup_over_f32']:.2f}x" if "speedup_over_f32" in r else ""
         ratio = f"{r['ratio_to_peer']:.2f}x" if "ratio_to_peer" in r else ""
-        lines.append(f"| {r['workload']} | {r['batch']} | {r['threads']} | {r['engine']} | "
-                     f"{r['samples_per_s']:,.0f} | {r['ms_per_step']:.3f} | {r['gflops']:.1f} | "
-                     f"{100 * r['fraction_of_ceiling']:.0f}% | {r.get('peak_rss_mb', 0):.0f} | {ratio} |")
+        lines.append(f"| {r['workload']} | {r['batch']} | {r['threads']} | {engine} | {r['samples_per_s']:,.0f} | "
+                     f"{spread(r)} | {r['ms_per_step']:.3f} | {r['gflops']:.1f} | "
+                     f"{100 * r['fraction_of_ceiling']:.0f}% | {r.get('peak_rss_mb', 0):.0f} | {up} | {ratio} |")
+    # Also on its own (benchmarks/harness.py --sections bf16), for the README's bf16 figures.
+    m = report["machine"]
+    head = ["# bf16 training benchmarks", "",
+            f"Machine: {m['cpu']}, {m['cores']} cores; oneDNN {m['onednn']}, PyTorch {m['pytorch']}; measured "
+            f"{m['date']} by `benchmarks/harness.py --sections bf16`.", ""]
+    with open(os.path.join(a.out, "bf16.json"), "w") as f:
+        json.dump({"machine": m, "gemm_ceiling_gflops": ceil, "training": rows}, f, indent=2)
+    with open(os.path.join(a.out, "bf16.md"), "w") as f:
+        f.write("\n".join(head + lines[2:]) + "\n")
     return lines + [""]
 
 
@@ -397,7 +492,7 @@ def distributed_section(a, report):
     return lines
 
 
-SECTIONS = {"train": train_section, "infer": infer_section, "csv": csv_section, "taxi": taxi_section,
+SECTIONS = {"train": train_section, "bf16": bf16_section, "infer": infer_section, "csv": csv_section, "taxi": taxi_section,
             "micro": micro_section, "serve": serve_section, "distributed": distributed_section}
 # A full run (the README's tables); the distributed section runs on its own (--sections distributed).
 ALL_SECTIONS = [k for k in SECTIONS if k != "distributed"]

@@ -19,9 +19,10 @@ VENV="$BUILD_DIR/bench-venv"
 TF_VENV="$BUILD_DIR/bench-venv-tf"
 [ -x "$TF_VENV/bin/python" ] || python3 -m venv "$TF_VENV"
 TF_ARGS=()
-# The tf.estimator peer reads the taxi files with pandas.
+# The tf.estimator peer reads the taxi files with pandas; TensorFlow 2.15 refuses numpy 2, which
+# a newer pandas would pull in.
 if "$TF_VENV/bin/python" -c "import tensorflow, pandas" 2>/dev/null ||
-   "$TF_VENV/bin/pip" install -q "tensorflow-cpu==2.15.1" "pandas<2.2"; then
+   "$TF_VENV/bin/pip" install -q "tensorflow-cpu==2.15.1" "pandas<2.2" "numpy<2"; then
   TF_ARGS=(--tf_python "$TF_VENV/bin/python")
 else
   echo "tensorflow-cpu 2.15 could not be installed: the Keras peer is left out" >&2

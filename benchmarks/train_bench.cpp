@@ -46,6 +46,8 @@ double time_per_call(double seconds, F f) {
 
 // How float32 products compute in the benchmarked sessions (--precision).
 tg::MathPrecision g_precision = tg::MathPrecision::Float32;
+// Measurement windows per training run (--reps): the median is reported, with the spread.
+int g_reps = 1;
 
 // oneDNN's bf16 matmul (bf16 operands already converted, f32 output): the ceiling of bf16 rows.
 int run_gemm_bf16(int64_t n, double seconds) {
@@ -165,20 +167,27 @@ int run_train(const std::string& name, int64_t batch, double seconds, bool gpu) 
   // On a GPU, steps only enqueue work: the clock stops after a fetch has waited for all of it.
   for (int i = 0; i < 3; ++i) sess.run(feeds, {}, {m.train});
   sess.run(feeds, {m.loss});
-  int64_t steps = 0;
-  auto start = Clock::now();
-  while (seconds_since(start) < seconds) {
-    for (int i = 0; i < 10; ++i) sess.run(feeds, {}, {m.train});
-    steps += 10;
+  // The median of --reps windows, and the fastest and slowest (as the Python peers report).
+  std::vector<double> windows;
+  double loss = 0;
+  for (int r = 0; r < std::max(1, g_reps); ++r) {
+    int64_t steps = 0;
+    auto start = Clock::now();
+    while (seconds_since(start) < seconds) {
+      for (int i = 0; i < 10; ++i) sess.run(feeds, {}, {m.train});
+      steps += 10;
+    }
+    loss = sess.run(feeds, {m.loss})[0].scalar_as_double();
+    windows.push_back(seconds_since(start) / static_cast<double>(steps));
   }
-  double loss = sess.run(feeds, {m.loss})[0].scalar_as_double();
-  double t = seconds_since(start) / static_cast<double>(steps);
+  std::sort(windows.begin(), windows.end());
+  double t = windows[windows.size() / 2];
   double sps = static_cast<double>(w.batch) / t;
   std::printf("{\"engine\": \"tensorgraph\", \"device\": \"%s\", \"workload\": \"%s\", \"batch\": %ld, \"threads\": %d, "
-              "\"precision\": \"%s\", \"ms_per_step\": %.4f, \"samples_per_s\": %.1f, \"gflops\": %.2f, \"loss\": %.5f, "
-              "\"peak_rss_mb\": %.1f}\n",
+              "\"precision\": \"%s\", \"ms_per_step\": %.4f, \"samples_per_s\": %.1f, \"spread\": [%.1f, %.1f], "
+              "\"gflops\": %.2f, \"loss\": %.5f, \"peak_rss_mb\": %.1f}\n",
               gpu ? "gpu" : "cpu", w.name.c_str(), static_cast<long>(w.batch), num_threads(),
-              precision_name(g_precision), t * 1e3, sps,
+              precision_name(g_precision), t * 1e3, sps, w.batch / windows.back(), w.batch / windows.front(),
               sps * w.train_flops_per_sample() / 1e9, loss, peak_rss_mb());
   return 0;
 }
@@ -256,6 +265,7 @@ int main(int argc, char** argv) {
   std::string precision = "f32";
   app.add_option("--precision", precision, "f32, tf32 or bf16 products (with --gemm: the bf16 GEMM rate)")
       ->check(CLI::IsMember({"f32", "tf32", "bf16"}));
+  app.add_option("--reps", g_reps, "training: measurement windows of --seconds each (the median is reported)");
   CLI11_PARSE(app, argc, argv);
   g_precision = tg::precision_from_name(precision);
   tg::set_num_threads(threads);
