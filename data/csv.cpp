@@ -9,6 +9,8 @@
 
 #include "base/error.h"
 #include "base/quote.h"
+#include "base/timestamp.h"
+#include "data/line_reader.h"
 
 namespace tg::data {
 
@@ -178,6 +180,9 @@ std::string CsvSchema::decode_field(int f, std::string_view v, Row& row) const {
     return {};
   }
   if (spec.dtype == DType::String) {
+    if (spec.timestamp && !parse_timestamp(v))
+      return cat("column ", f + 1, " (", spec.name, "): ", quote(v),
+                 " is not a timestamp (\"2011-01-28 20:42:59 UTC\", ISO 8601 or unix seconds)");
     row.text[uc].assign(v.data(), v.size());
   } else if (is_floating(spec.dtype)) {
     if (!parse_real(v, row.real[uc]))
@@ -241,6 +246,66 @@ std::string CsvSchema::decode(std::string_view line, Row& row, std::string& scra
     if (!err.empty()) return err;
   }
   return {};
+}
+
+bool is_number(std::string_view v) {
+  while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\r')) v.remove_suffix(1);
+  if (v.empty()) return false;
+  if (v.front() == '+') v.remove_prefix(1);
+  double d;
+  auto r = fast_float::from_chars(v.data(), v.data() + v.size(), d);
+  return r.ec == std::errc() && r.ptr == v.data() + v.size();
+}
+
+bool looks_like_header(std::string_view record) {
+  std::vector<std::string_view> fields;
+  std::string scratch;
+  if (!split_fields(record, fields, scratch)) return false;
+  bool any = false;
+  for (auto f : fields) {
+    if (is_number(f)) return false;
+    any = any || !f.empty();
+  }
+  return any;
+}
+
+std::vector<ColumnSpec> infer_columns(const std::string& path, bool header, int max_rows) {
+  LineReader r(path, 1 << 16);
+  std::string_view line;
+  std::vector<std::string_view> fields;
+  std::string scratch;
+  std::vector<ColumnSpec> cols;
+  TG_CHECK(r.next(line), "'", path, "' is empty");
+  auto width = [&](size_t n, int64_t line_no) {
+    if (cols.empty())
+      for (size_t i = 0; i < n; ++i) cols.push_back({cat("column_", i + 1), DType::Float32});
+    TG_CHECK(n == cols.size(), path, ":", line_no, ": expected ", cols.size(), " fields, found ", n);
+  };
+  std::vector<bool> numeric, seen;
+  int64_t line_no = 1;
+  bool have = true;  // line holds a record not yet looked at
+  if (header) {
+    TG_CHECK(split_fields(line, fields, scratch), path, ":1: unterminated quote in the header");
+    for (auto f : fields) cols.push_back({std::string(f), DType::Float32});
+    have = r.next(line);
+    ++line_no;
+  }
+  for (int n = 0; have && n < max_rows; ++n, have = r.next(line), ++line_no) {
+    if (line.empty()) continue;
+    if (!split_fields(line, fields, scratch)) break;
+    width(fields.size(), line_no);
+    numeric.resize(cols.size(), true);
+    seen.resize(cols.size(), false);
+    for (size_t i = 0; i < fields.size(); ++i) {
+      if (fields[i].empty()) continue;
+      seen[i] = true;
+      if (!is_number(fields[i])) numeric[i] = false;
+    }
+  }
+  for (size_t i = 0; i < cols.size() && i < numeric.size(); ++i)
+    if (seen[i] && !numeric[i]) cols[i].dtype = DType::String;
+  return cols;
 }
 
 }  // namespace tg::data

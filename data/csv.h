@@ -21,6 +21,9 @@ struct ColumnSpec {
   bool finite = true;     // float columns: NaN or infinity is a bad row
   bool skip = false;      // parsed for the field count only; not in the batches
   bool derived = false;   // not in the file: filled by a map function
+  // String columns: each value must be a timestamp (base/timestamp.h), checked as rows are
+  // decoded so that a bad one is named with its file, line and column.
+  bool timestamp = false;
 };
 
 // A decoded row: numbers as double or int64 and text as strings, indexed by column.
@@ -55,6 +58,17 @@ class CsvSchema {
   std::vector<double> real_defaults_;
   std::vector<int64_t> int_defaults_;
 };
+
+// Column types read off a CSV file's first rows (at most max_rows): a column every non-empty
+// field of which is a number is float32, else string. With header, the first line names the
+// columns; without one they are named column_1, column_2, ... Throws tg::Error naming the file
+// when it is empty.
+std::vector<ColumnSpec> infer_columns(const std::string& path, bool header, int max_rows = 200);
+// Whether a record looks like a header line: none of its fields is a number, and at least one
+// is not empty.
+bool looks_like_header(std::string_view record);
+// Whether a field (surrounding spaces aside) is a number.
+bool is_number(std::string_view field);
 
 // Splits a record into fields (quote-aware; "" inside quotes is a quote). Fields that needed
 // unquoting point into `scratch`. Returns false for an unterminated quote.

@@ -32,11 +32,27 @@ SplitResult split_csv(const std::string& input, const std::string& prefix, const
   std::string_view rec;
   SplitResult result;
   bool first = true;
+  std::function<bool(std::string_view)> taxi;
+  if (o.taxi_filters && !o.header) taxi = taxi_row_filter();
   while (reader.next(rec)) {
-    if (first && o.header) header.assign(rec);
-    else if (!o.keep || o.keep(rec)) rows.emplace_back(rec);
+    if (first) {
+      first = false;
+      if (o.header) {
+        header.assign(rec);
+        if (o.taxi_filters) {
+          std::vector<std::string_view> f;
+          std::string scratch;
+          TG_CHECK(split_fields(rec, f, scratch), input, ":1: unterminated quote in the header");
+          taxi = taxi_row_filter(std::vector<std::string>(f.begin(), f.end()));
+        }
+        continue;
+      }
+      TG_CHECK(!looks_like_header(rec), "'", input, "' starts with a header line ('",
+               rec.size() > 80 ? std::string(rec.substr(0, 80)) + "..." : std::string(rec),
+               "'): pass --header to copy it to every output rather than shuffle it into the data");
+    }
+    if ((!o.keep || o.keep(rec)) && (!taxi || taxi(rec))) rows.emplace_back(rec);
     else ++result.dropped;
-    first = false;
   }
   std::mt19937_64 rng(o.seed);
   std::shuffle(rows.begin(), rows.end(), rng);
@@ -63,15 +79,34 @@ SplitResult split_csv(const std::string& input, const std::string& prefix, const
   return result;
 }
 
-std::function<bool(std::string_view)> taxi_row_filter() {
-  return [](std::string_view rec) {
+std::function<bool(std::string_view)> taxi_row_filter(const std::vector<std::string>& header) {
+  std::vector<size_t> at{0, 1, 2, 3, 4, 5};
+  if (!header.empty()) {
+    const std::vector<std::vector<std::string>> names{{"fare_amount"},
+                                                      {"pickuplon", "pickup_longitude"},
+                                                      {"pickuplat", "pickup_latitude"},
+                                                      {"dropofflon", "dropoff_longitude"},
+                                                      {"dropofflat", "dropoff_latitude"},
+                                                      {"passengers", "passenger_count"}};
+    std::string list;
+    for (const auto& h : header) list += (list.empty() ? "" : ", ") + h;
+    for (size_t k = 0; k < names.size(); ++k) {
+      auto it = header.end();
+      for (const auto& n : names[k])
+        if (it == header.end()) it = std::find(header.begin(), header.end(), n);
+      TG_CHECK(it != header.end(), "taxi filters: the header has no column '", names[k][0], "' (its columns: ", list, ")");
+      at[k] = static_cast<size_t>(it - header.begin());
+    }
+  }
+  size_t width = *std::max_element(at.begin(), at.end()) + 1;
+  return [at, width](std::string_view rec) {
     std::vector<std::string_view> f;
     std::string scratch;
-    if (!split_fields(rec, f, scratch) || f.size() < 6) return false;
+    if (!split_fields(rec, f, scratch) || f.size() < width) return false;
     double v[6];
-    for (int i = 0; i < 6; ++i) {
-      auto r = fast_float::from_chars(f[static_cast<size_t>(i)].data(),
-                                      f[static_cast<size_t>(i)].data() + f[static_cast<size_t>(i)].size(), v[i]);
+    for (size_t i = 0; i < 6; ++i) {
+      std::string_view x = f[at[i]];
+      auto r = fast_float::from_chars(x.data(), x.data() + x.size(), v[i]);
       if (r.ec != std::errc()) return false;
     }
     auto in_city = [](double lon, double lat) { return lon > -78 && lon < -70 && lat > 37 && lat < 45; };

@@ -8,6 +8,7 @@
 #include <random>
 
 #include "base/error.h"
+#include "base/timestamp.h"
 
 namespace tg::data {
 
@@ -43,6 +44,13 @@ void append(std::string& s, double v, int decimals) {
 
 }  // namespace
 
+std::vector<std::string> taxi_column_names(const TaxiGeneratorOptions& o) {
+  std::vector<std::string> n{"fare_amount"};
+  if (o.timestamps) n.push_back("pickup_datetime");
+  for (const char* c : {"pickuplon", "pickuplat", "dropofflon", "dropofflat", "passengers", "key"}) n.push_back(c);
+  return n;
+}
+
 int64_t generate_taxi_csv(const std::string& path, const TaxiGeneratorOptions& o) {
   std::FILE* f = std::fopen(path.c_str(), "wb");
   TG_CHECK(f != nullptr, "cannot write '", path, "': ", std::strerror(errno));
@@ -52,6 +60,16 @@ int64_t generate_taxi_csv(const std::string& path, const TaxiGeneratorOptions& o
   std::lognormal_distribution<double> trip_km(std::log(2.5), 0.7);
   std::string out;
   int64_t written = 0;
+  if (o.header) {
+    for (const auto& n : taxi_column_names(o)) out += (out.empty() ? "" : ",") + n;
+    out += '\n';
+    TG_CHECK(std::fwrite(out.data(), 1, out.size(), f) == out.size(), "error writing '", path, "'");
+    written += static_cast<int64_t>(out.size());
+  }
+  // Pickup times: 2011-01-01 to 2012-12-31, UTC, from a stream of their own (the rides
+  // themselves are the same with and without them).
+  std::mt19937_64 time_rng(o.seed ^ 0x9e3779b97f4a7c15ULL);
+  std::uniform_int_distribution<int64_t> when(1293840000, 1356998399);
   for (int64_t i = 0; i < o.rows; ++i) {
     Point a = city_point(rng), b;
     int airport = a.airport;
@@ -64,6 +82,15 @@ int64_t generate_taxi_csv(const std::string& path, const TaxiGeneratorOptions& o
     if (u(rng) < 0.5) std::swap(a, b);
     double road_km = 1.3 * haversine_km(a.lon, a.lat, b.lon, b.lat);
     double fare = 2.5 + 1.56 * road_km + 0.35 * road_km * std::abs(noise(rng)) + 0.5 * noise(rng);
+    TimestampParts t;
+    if (o.timestamps) {
+      t = timestamp_parts(when(time_rng));
+      bool weekday = t.day_of_week < 5;
+      bool rush = weekday && ((t.hour >= 7 && t.hour < 10) || (t.hour >= 16 && t.hour < 20));
+      bool night = t.hour >= 20 || t.hour < 6;
+      if (rush) fare += 2.0 + 0.6 * road_km + (t.hour >= 16 ? 1.0 : 0.0);  // traffic, and the peak surcharge
+      if (night) fare += 0.5 - (t.hour < 6 ? 0.2 * road_km : 0.0);         // surcharge; empty streets
+    }
     if (airport == 1) fare = 52.0 + 5.33 * (u(rng) < 0.3);  // JFK flat fare, sometimes a toll
     if (u(rng) < o.outlier_fraction) fare *= 2 + 2 * u(rng);
     fare = std::max(2.5, std::round(fare * 100) / 100);
@@ -77,6 +104,12 @@ int64_t generate_taxi_csv(const std::string& path, const TaxiGeneratorOptions& o
     }
     out.clear();
     append(out, fare, 2);
+    if (o.timestamps) {
+      char buf[48];
+      std::snprintf(buf, sizeof buf, ",%04lld-%02d-%02d %02d:%02d:%02d UTC", static_cast<long long>(t.year), t.month,
+                    t.day_of_month, t.hour, t.minute, t.second);
+      out += buf;
+    }
     for (double v : {a.lon, a.lat, b.lon, b.lat}) {
       out += ',';
       append(out, v, 6);

@@ -1,5 +1,6 @@
 #include "estimator/feature_columns.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "graph/ops.h"
@@ -62,20 +63,58 @@ class DerivedColumn : public FeatureColumn {
   std::optional<Normalizer> norm_;
 };
 
+// A timestamp part's value (an int64 tensor), under the part's name scope.
+std::string part_name(const std::string& input, const std::string& part) { return input + "_" + part; }
+
 class BucketizedColumn : public CategoricalColumn {
  public:
-  BucketizedColumn(std::string input, std::vector<double> b) : input_(std::move(input)), bounds_(std::move(b)) {}
-  std::string name() const override { return input_ + "_bucketized"; }
-  std::vector<RawInput> raw_inputs() const override { return {{input_, DType::Float32}}; }
+  BucketizedColumn(std::string input, std::vector<double> b, std::string part = "")
+      : input_(std::move(input)), bounds_(std::move(b)), part_(std::move(part)) {}
+  std::string name() const override { return (part_.empty() ? input_ : part_name(input_, part_)) + "_bucketized"; }
+  std::vector<RawInput> raw_inputs() const override { return {{input_, part_.empty() ? DType::Float32 : DType::String}}; }
   Output ids(Graph& g, const RawInputs& raw) const override {
     auto scope = g.name_scope(name());
-    return ops::bucketize(raw.at(input_), bounds_);
+    Output x = part_.empty() ? raw.at(input_) : ops::timestamp_part(raw.at(input_), part_);
+    return ops::bucketize(x, bounds_);
   }
   int64_t num_buckets() const override { return static_cast<int64_t>(bounds_.size()) + 1; }
 
  private:
   std::string input_;
   std::vector<double> bounds_;
+  std::string part_;
+};
+
+class TimestampPartColumn : public CategoricalColumn {
+ public:
+  TimestampPartColumn(std::string input, std::string part) : input_(std::move(input)), part_(std::move(part)) {}
+  std::string name() const override { return part_name(input_, part_); }
+  std::vector<RawInput> raw_inputs() const override { return {{input_, DType::String}}; }
+  Output ids(Graph& g, const RawInputs& raw) const override {
+    auto scope = g.name_scope(name());
+    return ops::timestamp_part(raw.at(input_), part_);
+  }
+  int64_t num_buckets() const override { return ops::timestamp_part_buckets(part_); }
+
+ private:
+  std::string input_, part_;
+};
+
+class TimestampNumericColumn : public FeatureColumn {
+ public:
+  TimestampNumericColumn(std::string input, std::string part, std::optional<Normalizer> n)
+      : input_(std::move(input)), part_(std::move(part)), norm_(n) {}
+  std::string name() const override { return part_name(input_, part_); }
+  std::vector<RawInput> raw_inputs() const override { return {{input_, DType::String}}; }
+  Output dense(Graph& g, const RawInputs& raw) const override {
+    auto scope = g.name_scope(name());
+    return normalized(g, as_column(ops::timestamp_part(raw.at(input_), part_)), norm_);
+  }
+  int64_t dimension() const override { return 1; }
+
+ private:
+  std::string input_, part_;
+  std::optional<Normalizer> norm_;
 };
 
 class VocabularyColumn : public CategoricalColumn {
@@ -206,6 +245,21 @@ Categorical bucketized_column(const std::string& input, std::vector<double> boun
   TG_CHECK(!boundaries.empty() && std::is_sorted(boundaries.begin(), boundaries.end()),
            "bucketized column '", input, "' needs sorted boundaries");
   return std::make_shared<BucketizedColumn>(input, std::move(boundaries));
+}
+Categorical timestamp_part_column(const std::string& input, const std::string& part) {
+  TG_CHECK(ops::timestamp_part_buckets(part) > 0, "timestamp part '", part, "' of '", input,
+           "' is not categorical: use it as a number or bucketize it");
+  return std::make_shared<TimestampPartColumn>(input, part);
+}
+Column timestamp_numeric_column(const std::string& input, const std::string& part, std::optional<Normalizer> n) {
+  ops::timestamp_part_buckets(part);
+  return std::make_shared<TimestampNumericColumn>(input, part, n);
+}
+Categorical bucketized_timestamp_column(const std::string& input, const std::string& part, std::vector<double> boundaries) {
+  ops::timestamp_part_buckets(part);
+  TG_CHECK(!boundaries.empty() && std::is_sorted(boundaries.begin(), boundaries.end()),
+           "bucketized column '", part_name(input, part), "' needs sorted boundaries");
+  return std::make_shared<BucketizedColumn>(input, std::move(boundaries), part);
 }
 Categorical categorical_column_with_vocabulary_list(const std::string& name, std::vector<std::string> v, int64_t oov) {
   TG_CHECK(!v.empty(), "column '", name, "' has an empty vocabulary");

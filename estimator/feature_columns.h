@@ -70,6 +70,15 @@ Categorical categorical_column_with_identity(const std::string& name, int64_t nu
 Categorical categorical_column_with_hash_bucket(const std::string& name, int64_t hash_bucket_size);
 // The combination of several categorical columns, hashed.
 Categorical crossed_column(std::vector<Categorical> columns, int64_t hash_bucket_size);
+// Parts of a timestamp string input (graph/ops/feature.h: "hour", "dayofweek", "dayofmonth",
+// "month", "dayofyear", "epoch"), computed in the graph, so that a model reads the raw string:
+// a categorical part as ids (hour: 24 ids; dayofweek: 7; dayofmonth: 32; month: 13;
+// dayofyear: 367), any part as a number (optionally normalized), and buckets of a part's value.
+Categorical timestamp_part_column(const std::string& input, const std::string& part);
+Column timestamp_numeric_column(const std::string& input, const std::string& part,
+                                std::optional<Normalizer> normalizer = std::nullopt);
+Categorical bucketized_timestamp_column(const std::string& input, const std::string& part,
+                                        std::vector<double> boundaries);
 // A learned dense vector per id (initialized with truncated normal, stddev 1/sqrt(dimension)).
 Column embedding_column(Categorical categorical, int64_t dimension);
 // One-hot of the ids.

@@ -234,6 +234,13 @@ void export_onnx(Predictor& p, const std::string& path) {
   onnx::GraphProto* g = model.mutable_graph();
   g->set_name("tensorgraph_model");
   Converter conv(p, g);
+  // Timestamps are parsed from strings in the graph; ONNX has no such op. Refused by name
+  // before anything else is converted (its string input would fail less clearly).
+  for (const auto& n : p.graph().nodes())
+    if (n->op == "TimestampPart")
+      fail("ONNX export: the timestamp feature '", n->name, "' (op TimestampPart, parsing '", n->inputs[0].node->name,
+           "' strings into calendar parts) has no ONNX equivalent; serve this model with tg serve, or train one "
+           "without datetime features to export it to ONNX");
   for (const auto& n : p.graph().nodes()) conv.convert(*n);
   // Graph outputs carry the signature's names through Identity nodes.
   for (const auto& o : p.outputs()) {

@@ -63,7 +63,34 @@ Output check_ids(Output x, int64_t num_buckets, int64_t default_value, const std
   return make("CheckIds", {x}, {{"num_buckets", num_buckets}, {"default_value", default_value}}, n);
 }
 
+const std::vector<std::string>& timestamp_part_names() {
+  static const std::vector<std::string> names{"hour", "dayofweek", "dayofmonth", "month", "dayofyear", "epoch"};
+  return names;
+}
+
+int64_t timestamp_part_buckets(const std::string& part) {
+  if (part == "hour") return 24;
+  if (part == "dayofweek") return 7;
+  if (part == "dayofmonth") return 32;  // ids 1-31 as they are
+  if (part == "month") return 13;       // ids 1-12
+  if (part == "dayofyear") return 367;  // ids 1-366
+  if (part == "epoch") return 0;
+  std::string known;
+  for (const auto& n : timestamp_part_names()) known += (known.empty() ? "" : ", ") + n;
+  fail("timestamp part '", part, "' is not one of ", known);
+}
+
+Output timestamp_part(Output x, const std::string& part, const std::string& n) {
+  timestamp_part_buckets(part);  // checks the name
+  return make("TimestampPart", {x}, {{"part", part}}, n);
+}
+
 void register_feature_ops_impl() {
+  register_nd("TimestampPart", [](InferContext& c) {
+    c.expect_inputs(1);
+    if (c.in_dtypes[0] != DType::String) c.fail("timestamp parts are read from strings");
+    ids_like_input(c);
+  });
   register_nd("Bucketize", [](InferContext& c) {
     c.expect_inputs(1);
     if (!is_numeric(c.in_dtypes[0])) c.fail("bucketize needs numbers");

@@ -24,4 +24,13 @@ Output cross_hash(std::vector<Output> ids, int64_t num_buckets, const std::strin
 Output check_ids(Output x, int64_t num_buckets, int64_t default_value = -1,
                  const std::string& name = "");
 
+// A part of each timestamp of a string tensor (base/timestamp.h lists the accepted forms), as
+// int64: "hour" (0-23), "dayofweek" (0 Monday - 6 Sunday), "dayofmonth" (1-31), "month"
+// (1-12), "dayofyear" (1-366) or "epoch" (seconds since 1970-01-01 UTC). A value that is no
+// timestamp is an error naming it.
+Output timestamp_part(Output x, const std::string& part, const std::string& name = "");
+// The parts timestamp_part knows, and the number of ids of each categorical one (0 for "epoch").
+const std::vector<std::string>& timestamp_part_names();
+int64_t timestamp_part_buckets(const std::string& part);
+
 }  // namespace tg::ops

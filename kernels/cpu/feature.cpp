@@ -3,6 +3,7 @@
 #include <string>
 
 #include "base/fnv1a.h"
+#include "base/timestamp.h"
 #include "kernels/cpu/common.h"
 
 namespace tg::cpu {
@@ -80,9 +81,28 @@ void check_ids(const KernelContext& c) {
   }
 }
 
+void timestamp_part(const KernelContext& c) {
+  const std::string& part = c.attrs.get<std::string>("part");
+  const std::string* x = c.in(0).data<std::string>();
+  int64_t* out = c.out().data<int64_t>();
+  for (int64_t i = 0, n_ = c.out().num_elements(); i < n_; ++i) {
+    auto p = parse_timestamp(x[i]);
+    TG_CHECK(p, "'", x[i].size() > 100 ? x[i].substr(0, 100) + "..." : x[i],
+             "' is not a timestamp (\"2011-01-28 20:42:59 UTC\", ISO 8601 such as \"2011-01-28T20:42:59+01:00\", "
+             "or unix seconds)");
+    out[i] = part == "hour"        ? p->hour
+             : part == "dayofweek" ? p->day_of_week
+             : part == "dayofmonth" ? p->day_of_month
+             : part == "month"     ? p->month
+             : part == "dayofyear" ? p->day_of_year
+                                   : p->epoch_seconds;
+  }
+}
+
 }  // namespace
 
 void register_feature_kernels() {
+  register_kernel("TimestampPart", DeviceType::CPU, DType::String, &timestamp_part);
   reg<float, double, int32_t, int64_t>("Bucketize", [](auto z) -> KernelFn { return &bucketize<decltype(z)>; });
   reg<std::string, int32_t, int64_t>("VocabularyLookup", [](auto) -> KernelFn { return &vocabulary_lookup; });
   reg<std::string, int32_t, int64_t>("HashBucket", [](auto) -> KernelFn { return &hash_bucket; });

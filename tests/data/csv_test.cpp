@@ -237,5 +237,47 @@ TEST(Csv, NoRowsForeverNamesTheFiles) {
   }
 }
 
+
+// Column types read off a file's first rows: numbers are float32, anything else string.
+TEST(Csv, InfersColumnTypesFromTheFirstRows) {
+  std::string path = temp_file("infer.csv",
+                               "fare_amount,pickup_datetime,pickuplon,note,key\n"
+                               "4.5,2011-01-28 20:42:59 UTC,-73.98,,1\n"
+                               "7,2011-01-29 08:00:00 UTC,-73.95,x,2\n");
+  auto cols = infer_columns(path, true);
+  ASSERT_EQ(cols.size(), 5u);
+  EXPECT_EQ(cols[0].name, "fare_amount");
+  EXPECT_EQ(cols[0].dtype, DType::Float32);
+  EXPECT_EQ(cols[1].dtype, DType::String);
+  EXPECT_EQ(cols[2].dtype, DType::Float32);
+  EXPECT_EQ(cols[3].dtype, DType::String);
+  EXPECT_EQ(cols[4].dtype, DType::Float32);
+  auto unnamed = infer_columns(temp_file("infer2.csv", "1,a\n2,b\n"), false);
+  ASSERT_EQ(unnamed.size(), 2u);
+  EXPECT_EQ(unnamed[1].name, "column_2");
+  EXPECT_EQ(unnamed[1].dtype, DType::String);
+  EXPECT_TRUE(looks_like_header("fare_amount,pickuplon,key"));
+  EXPECT_FALSE(looks_like_header("4.5,-73.98,1"));
+  EXPECT_FALSE(looks_like_header("4.5,2011-01-28 20:42:59 UTC,1"));
+}
+
+// A timestamp column is checked where rows are decoded: file, line and column.
+TEST(Csv, ABadTimestampNamesFileLineAndColumn) {
+  std::string path = temp_file("times.csv", "1,2011-01-28 20:42:59 UTC\n2,2011-01-28T20:42:59+01:00\n3,1296247379\n4,noon\n");
+  ColumnSpec t{"pickup_datetime", DType::String};
+  t.timestamp = true;
+  DatasetOptions o;
+  o.files = {path};
+  o.batch_size = 2;
+  try {
+    read_all(o, CsvSchema({{"fare", DType::Float32}, t}));
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("times.csv:4: column 2 (pickup_datetime): 'noon' is not a timestamp"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace tg::data

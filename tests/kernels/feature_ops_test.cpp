@@ -70,5 +70,40 @@ TEST(FeatureOps, IdentityIdsUseTheDefaultOrFail) {
   EXPECT_THROW(s.run(FeedList{}, {strict}), Error);
 }
 
+// 2011-01-28 was a Friday, the 28th day of the year; 20:42:59 UTC is 1296247379.
+TEST(FeatureOps, TimestampPartsOfEveryForm) {
+  Graph g;
+  Output x = ops::placeholder(g, DType::String, {-1}, "pickup_datetime");
+  std::vector<std::string> forms{"2011-01-28 20:42:59 UTC", "2011-01-28T20:42:59Z", "2011-01-28T20:42:59+01:00",
+                                 "1296247379", "2011-01-28 20:42:59", "2012-12-31T23:59:59.250-0500"};
+  FeedList feed{{x, strings(forms)}};
+  EXPECT_EQ(run_ids(g, ops::timestamp_part(x, "hour"), feed), (std::vector<int64_t>{20, 20, 20, 20, 20, 23}));
+  EXPECT_EQ(run_ids(g, ops::timestamp_part(x, "dayofweek"), feed), (std::vector<int64_t>{4, 4, 4, 4, 4, 0}));
+  EXPECT_EQ(run_ids(g, ops::timestamp_part(x, "dayofmonth"), feed), (std::vector<int64_t>{28, 28, 28, 28, 28, 31}));
+  EXPECT_EQ(run_ids(g, ops::timestamp_part(x, "month"), feed), (std::vector<int64_t>{1, 1, 1, 1, 1, 12}));
+  EXPECT_EQ(run_ids(g, ops::timestamp_part(x, "dayofyear"), feed), (std::vector<int64_t>{28, 28, 28, 28, 28, 366}));
+  // The instant: the +01:00 one is an hour earlier; 2012-12-31 23:59:59 at -05:00 is 2013-01-01 04:59:59 UTC.
+  EXPECT_EQ(run_ids(g, ops::timestamp_part(x, "epoch"), feed),
+            (std::vector<int64_t>{1296247379, 1296247379, 1296243779, 1296247379, 1296247379, 1357016399}));
+  EXPECT_THROW(ops::timestamp_part(x, "week"), Error);
+  Output n = ops::constant(g, Tensor::from_vector<float>({1}, {1.f}));
+  EXPECT_THROW(ops::timestamp_part(n, "hour"), Error);
+}
+
+TEST(FeatureOps, ABadTimestampIsAnErrorNamingIt) {
+  Graph g;
+  Output x = ops::placeholder(g, DType::String, {-1}, "pickup_datetime");
+  Output h = ops::timestamp_part(x, "hour");
+  Session s(g);
+  for (const char* bad : {"yesterday", "2011-02-30 10:00:00", "2011-01-28 25:00:00", "2011-01-28T20:42:59+1", ""}) {
+    try {
+      s.run({{x, strings({"2011-01-28 20:42:59 UTC", bad})}}, {h});
+      ADD_FAILURE() << bad;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(std::string("'") + bad + "' is not a timestamp"), std::string::npos) << e.what();
+    }
+  }
+}
+
 }  // namespace
 }  // namespace tg
