@@ -25,6 +25,10 @@ std::string& prefix_ref() {
   static std::string prefix;
   return prefix;
 }
+void (*&hook_ref())() {
+  static void (*hook)() = nullptr;
+  return hook;
+}
 std::mutex& log_mutex() {
   static std::mutex mu;
   return mu;
@@ -39,9 +43,15 @@ void set_log_prefix(const std::string& prefix) {
   prefix_ref() = prefix;
 }
 
+void set_log_line_hook(void (*hook)()) {
+  std::lock_guard<std::mutex> lock(log_mutex());
+  hook_ref() = hook;
+}
+
 void log_line(LogLevel level, const std::string& message) {
   static const char* names[] = {"D", "I", "W", "E"};
   std::lock_guard<std::mutex> lock(log_mutex());
+  if (hook_ref()) hook_ref()();
   std::fprintf(stderr, "[tg %s] %s%s\n", names[static_cast<int>(level)], prefix_ref().c_str(), message.c_str());
 }
 

@@ -15,6 +15,9 @@ void set_log_level(LogLevel level);
 void log_line(LogLevel level, const std::string& message);
 // Text put before every message, e.g. "rank 1/4 " in a job of several processes ("" = none).
 void set_log_prefix(const std::string& prefix);
+// Called (under the log's lock) before each line is written, e.g. to clear a progress bar
+// drawn in place on the same terminal; nullptr removes it.
+void set_log_line_hook(void (*hook)());
 
 template <class... Args>
 void log_info(const Args&... args) {

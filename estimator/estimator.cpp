@@ -163,7 +163,9 @@ struct Estimator::Impl {
     }
   }
 
-  double learning_rate() const {
+  double learning_rate() {
+    if (!spec.learning_rate_decay.type.empty() && model.learning_rate)
+      return session->run(FeedList{}, {model.learning_rate})[0].scalar_as_double();
     return spec.dnn_columns.empty() ? spec.linear_learning_rate : spec.dnn_learning_rate;
   }
 
@@ -359,6 +361,8 @@ EvalResult Estimator::evaluate(const InputFn& input, int64_t steps, const std::s
   if (h.class_ids) fetches.push_back(h.class_ids);
   if (m.model.weight) fetches.push_back(m.model.weight);
   MetricAccumulator acc = m.spec.head.metrics();
+  std::vector<std::unique_ptr<StreamingMetric>> user;
+  for (const auto& [name, make] : m.spec.metrics) user.push_back(make());
   auto stream = input();
   for (int64_t n = 0; steps < 0 || n < steps; ++n) {
     auto batch = stream->next();
@@ -373,8 +377,10 @@ EvalResult Estimator::evaluate(const InputFn& input, int64_t steps, const std::s
     if (m.model.weight) b.weights = &out[k++];
     // Binary metrics read P(1) per example; a [n, C] multi-class table stays as it is.
     acc.add(b);
+    for (auto& u : user) u->update(out[2], out[1], b.weights);
   }
   EvalResult r = m.distributed ? reduce_evaluation(acc) : acc.result();
+  for (size_t i = 0; i < user.size(); ++i) r.metrics[m.spec.metrics[i].first] = user[i]->result();
   r.metrics["global_step"] = static_cast<double>(m.step);
   if (SummaryWriter* w = m.eval_writer(name)) {
     for (const auto& [k, v] : r.metrics)
@@ -417,6 +423,33 @@ std::vector<Prediction> Estimator::predict(const InputFn& input) {
     }
   }
   return result;
+}
+
+namespace {
+class FunctionMetric : public StreamingMetric {
+ public:
+  using Update = std::function<void(std::vector<double>&, double, double, double)>;
+  using Result = std::function<double(const std::vector<double>&)>;
+  FunctionMetric(Update u, Result r, size_t n) : update_(std::move(u)), result_(std::move(r)), state_(n, 0.0) {}
+  void update(const Tensor& predictions, const Tensor& labels, const Tensor* weights) override {
+    int64_t n = labels.num_elements();
+    TG_CHECK(predictions.num_elements() == n, "make_metric: one value per example only (not [n, C] probabilities)");
+    Tensor p = convert_column(predictions, DType::Float64, "predictions"), l = convert_column(labels, DType::Float64, "labels");
+    for (int64_t i = 0; i < n; ++i)
+      update_(state_, p.data<double>()[i], l.data<double>()[i], weights ? static_cast<double>(weights->data<float>()[i]) : 1.0);
+  }
+  double result() const override { return result_(state_); }
+
+ private:
+  Update update_;
+  Result result_;
+  std::vector<double> state_;
+};
+}  // namespace
+
+MetricFactory make_metric(std::function<void(std::vector<double>&, double, double, double)> update,
+                          std::function<double(const std::vector<double>&)> result, size_t state_size) {
+  return [=] { return std::make_unique<FunctionMetric>(update, result, state_size); };
 }
 
 namespace {

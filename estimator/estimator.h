@@ -8,6 +8,7 @@
 // reason to start afresh over it.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -20,6 +21,35 @@
 namespace tg::estimator {
 
 struct ModelGraph;
+
+// A learning-rate schedule over the global step (graph/optimizers.h): "" (constant),
+// "exponential" (rate^(step / decay_steps), floored when staircase) or "piecewise_constant"
+// (values[i] while step <= boundaries[i], then the last value).
+struct LearningRateDecay {
+  std::string type;
+  int64_t decay_steps = 0;
+  double decay_rate = 1;
+  bool staircase = false;
+  std::vector<int64_t> boundaries;
+  std::vector<double> values;  // one more than boundaries; multiplies the learning rate
+};
+
+// A metric of the user's, streaming over an evaluation: update() sees each batch's predictions
+// (regression: float32 [n] values; binary: float32 [n] P(1); multi-class: float32 [n, C]
+// probabilities), labels (float32 [n], or int64 [n] class ids) and weights (float32 [n], or
+// null); result() gives the value reported under its name beside the built-in metrics.
+class StreamingMetric {
+ public:
+  virtual ~StreamingMetric() = default;
+  virtual void update(const Tensor& predictions, const Tensor& labels, const Tensor* weights) = 0;
+  virtual double result() const = 0;
+};
+// Makes a fresh accumulator for each evaluation.
+using MetricFactory = std::function<std::unique_ptr<StreamingMetric>()>;
+// A metric from two functions over a state of doubles: update(state, prediction, label,
+// weight) per example, result(state) at the end.
+MetricFactory make_metric(std::function<void(std::vector<double>&, double prediction, double label, double weight)> update,
+                          std::function<double(const std::vector<double>&)> result, size_t state_size = 2);
 
 struct ModelSpec {
   Head head = Head::regression();
@@ -35,6 +65,14 @@ struct ModelSpec {
   double dnn_learning_rate = 0.05;
   std::string label_column = "label";
   std::string weight_column;           // "" = every example counts once
+  // L1 and L2 penalties added to the loss: l1 * sum|w| + l2 * sum w^2 over the weights (hidden
+  // and logit kernels, linear weights, embedding tables; not biases).
+  double l1 = 0, l2 = 0;
+  LearningRateDecay learning_rate_decay;  // applied to both parts' learning rates
+  double clip_norm = 0;                // > 0: gradients scaled down to this global norm
+  bool batch_norm = false;             // batch normalization after each hidden layer's matmul
+  // Metrics of the user's, evaluated beside the head's (not reduced over processes).
+  std::vector<std::pair<std::string, MetricFactory>> metrics;
 };
 
 struct RunConfig {

@@ -199,4 +199,12 @@ EvalResult MetricAccumulator::result() const {
   return r;
 }
 
+std::optional<bool> higher_is_better(const std::string& metric) {
+  auto starts = [&](const char* p) { return metric.rfind(p, 0) == 0; };
+  if (metric == "auc" || metric == "auc_precision_recall" || starts("accuracy") || starts("precision") || starts("recall"))
+    return true;
+  if (metric == "loss" || metric == "average_loss" || metric == "mse" || metric == "rmse" || metric == "mae") return false;
+  return std::nullopt;
+}
+
 }  // namespace tg::estimator

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,11 @@ class MetricAccumulator {
   std::vector<std::vector<int64_t>> confusion_;
   Scores kept_;  // binary
 };
+
+// Whether a higher value of a metric is better: true for auc, auc_precision_recall, accuracy,
+// precision, recall (and their _macro and _at_T forms); false for loss, average_loss, mse, rmse,
+// mae; nullopt for one it does not know.
+std::optional<bool> higher_is_better(const std::string& metric);
 
 // Pure functions over arrays, shared by the accumulator and its tests.
 // The ROC curve at every distinct score, from (0, 0) to (1, 1), and its area (trapezoids).

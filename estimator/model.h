@@ -12,6 +12,8 @@ struct ModelGraph {
   Output logits;
   HeadOutputs head;
   Node* train = nullptr;
+  Output learning_rate;
+  Output objective;            // the loss plus any regularization: what the optimizers minimize        // the deep part's (or the linear part's), after any decay
   Node* init = nullptr;
 };
 

@@ -1,5 +1,9 @@
 #include "estimator/spec.h"
 
+#include <algorithm>
+#include <functional>
+#include <type_traits>
+
 #include "base/file_util.h"
 #include "data/dataset.h"
 #include "graph/ops.h"
@@ -7,6 +11,12 @@
 namespace tg::estimator {
 
 namespace {
+
+std::string join(const std::vector<std::string>& v) {
+  std::string r;
+  for (const auto& x : v) r += (r.empty() ? "" : ", ") + x;
+  return r;
+}
 
 std::vector<std::string> split(const std::string& s, char sep) {
   std::vector<std::string> r;
@@ -27,25 +37,76 @@ void require(bool ok, const std::string& what) { TG_CHECK(ok, "feature specifica
 
 bool is_derived(const std::string& type) { return type == "difference" || type == "euclidean"; }
 
+// How a feature is named in messages: "feature 3 (bucketized of 'pickuplat')".
+std::string describe(const Json& f) {
+  std::string type = f.is_object() ? f.value("type", "numeric") : "?";
+  std::string name;
+  if (f.is_object())
+    for (const char* k : {"name", "input"})
+      if (f.contains(k) && f[k].is_string()) {
+        name = f[k].get<std::string>();
+        break;
+      }
+  if (f.is_object() && f.contains("part") && f["part"].is_string()) name += "." + f["part"].get<std::string>();
+  if (name.empty()) return cat("a '", type, "' feature");
+  return cat("the ", type, " feature '", name, "'");
+}
+
+// f[key] as T; a missing key or a value of another type is an error naming the feature and the key.
+template <class T>
+T need(const Json& f, const char* key) {
+  TG_CHECK(f.is_object(), "feature specification: a feature must be a JSON object, not ", f.dump());
+  TG_CHECK(f.contains(key), "feature specification: ", describe(f), " has no \"", key, "\"");
+  try {
+    return f[key].get<T>();
+  } catch (const Json::exception&) {
+    fail("feature specification: ", describe(f), ": \"", key, "\" is ", f[key].dump(), ", not ",
+         std::is_same_v<T, std::string> ? "a string" : std::is_arithmetic_v<T> ? "a number" : "a list of the right kind");
+  }
+}
+
+// A timestamp part as a categorical column: its ids, or buckets of its value.
+Categorical datetime_categorical(const Json& f) {
+  std::string name = need<std::string>(f, "name"), part = need<std::string>(f, "part");
+  if (f.contains("boundaries")) return estimator::bucketized_timestamp_column(name, part, need<std::vector<double>>(f, "boundaries"));
+  return estimator::timestamp_part_column(name, part);
+}
+
+// A datetime feature is a number (its "epoch" part, or any part with "as": "numeric") or
+// categorical (the other parts, one-hot or embedded).
+bool datetime_numeric(const Json& f) {
+  return f.value("part", "") == "epoch" || f.value("as", "") == "numeric";
+}
+
 Categorical categorical_of(const Json& f) {
-  std::string type = f.value("type", "");
-  if (type == "bucketized")
-    return estimator::bucketized_column(f.at("input").get<std::string>(), f.at("boundaries").get<std::vector<double>>());
+  std::string type = f.is_object() ? f.value("type", "") : "";
+  if (type == "bucketized") {
+    if (f.contains("part"))
+      return estimator::bucketized_timestamp_column(need<std::string>(f, "input"), need<std::string>(f, "part"),
+                                                    need<std::vector<double>>(f, "boundaries"));
+    return estimator::bucketized_column(need<std::string>(f, "input"), need<std::vector<double>>(f, "boundaries"));
+  }
   if (type == "vocabulary")
-    return estimator::categorical_column_with_vocabulary_list(f.at("name").get<std::string>(),
-                                                              f.at("vocabulary").get<std::vector<std::string>>(),
+    return estimator::categorical_column_with_vocabulary_list(need<std::string>(f, "name"),
+                                                              need<std::vector<std::string>>(f, "vocabulary"),
                                                               f.value("oov_buckets", 1));
   if (type == "hash")
-    return estimator::categorical_column_with_hash_bucket(f.at("name").get<std::string>(), f.at("buckets").get<int64_t>());
+    return estimator::categorical_column_with_hash_bucket(need<std::string>(f, "name"), need<int64_t>(f, "buckets"));
   if (type == "identity")
-    return estimator::categorical_column_with_identity(f.at("name").get<std::string>(), f.at("buckets").get<int64_t>(),
+    return estimator::categorical_column_with_identity(need<std::string>(f, "name"), need<int64_t>(f, "buckets"),
                                                        f.value("default", -1));
+  if (type == "datetime") {
+    TG_CHECK(!f.contains("parts"), "feature specification: ", describe(f),
+             " inside a crossed column names one \"part\", not \"parts\"");
+    return datetime_categorical(f);
+  }
   if (type == "crossed") {
     std::vector<Categorical> parts;
-    for (const auto& c : f.at("columns")) parts.push_back(categorical_of(c));
-    return estimator::crossed_column(parts, f.at("buckets").get<int64_t>());
+    for (const auto& c : need<Json>(f, "columns")) parts.push_back(categorical_of(c));
+    return estimator::crossed_column(parts, need<int64_t>(f, "buckets"));
   }
-  fail("feature specification: unknown categorical type '", type, "'");
+  fail("feature specification: ", describe(f), ": unknown type '", type,
+       "' (numeric, difference, euclidean, datetime, bucketized, vocabulary, hash, identity or crossed)");
 }
 
 std::function<Output(Graph&, const std::vector<Output>&)> derived_fn(const std::string& type) {
@@ -57,19 +118,45 @@ std::function<Output(Graph&, const std::vector<Output>&)> derived_fn(const std::
 
 // The feature without its normalizer (to fit one) or with the spec's.
 Column column_of(const Json& f, bool with_normalizer) {
+  TG_CHECK(f.is_object(), "feature specification: a feature must be a JSON object, not ", f.dump());
   std::string type = f.value("type", "numeric");
   std::optional<estimator::Normalizer> norm;
-  if (with_normalizer && f.contains("mean")) norm = estimator::Normalizer{f.at("mean").get<double>(), f.at("stddev").get<double>()};
-  if (type == "numeric") return estimator::numeric_column(f.at("name").get<std::string>(), norm);
+  if (with_normalizer && f.contains("mean")) norm = estimator::Normalizer{need<double>(f, "mean"), need<double>(f, "stddev")};
+  if (type == "numeric") return estimator::numeric_column(need<std::string>(f, "name"), norm);
   if (is_derived(type)) {
-    auto inputs = f.at("inputs").get<std::vector<std::string>>();
-    require(inputs.size() == (type == "difference" ? 2u : 4u), "'" + type + "' feature '" + f.value("name", "") +
-                                                                  "' needs " + (type == "difference" ? "2" : "4") + " inputs");
-    return estimator::derived_column(f.at("name").get<std::string>(), inputs, derived_fn(type), norm);
+    auto inputs = need<std::vector<std::string>>(f, "inputs");
+    require(inputs.size() == (type == "difference" ? 2u : 4u), describe(f) + " needs " + (type == "difference" ? "2" : "4") +
+                                                                  " inputs");
+    return estimator::derived_column(need<std::string>(f, "name"), inputs, derived_fn(type), norm);
+  }
+  if (type == "datetime") {
+    TG_CHECK(!f.contains("parts"), "feature specification: ", describe(f), " is not expanded (see expand_features)");
+    if (datetime_numeric(f) && !f.contains("boundaries") && !f.contains("embedding"))
+      return estimator::timestamp_numeric_column(need<std::string>(f, "name"), need<std::string>(f, "part"), norm);
   }
   auto cat = categorical_of(f);
-  if (f.contains("embedding")) return estimator::embedding_column(cat, f["embedding"].get<int64_t>());
+  if (f.contains("embedding")) return estimator::embedding_column(cat, need<int64_t>(f, "embedding"));
   return estimator::indicator_column(cat);
+}
+
+// The names of the columns that datetime features read (timestamps).
+std::vector<std::string> timestamp_inputs(const Json& spec) {
+  std::vector<std::string> r;
+  std::function<void(const Json&)> visit = [&](const Json& f) {
+    if (!f.is_object()) return;
+    std::string type = f.value("type", "numeric");
+    if (type == "datetime" && f.contains("name") && f["name"].is_string()) r.push_back(f["name"]);
+    if (type == "bucketized" && f.contains("part") && f.contains("input") && f["input"].is_string()) r.push_back(f["input"]);
+    if (f.contains("columns") && f["columns"].is_array())
+      for (const auto& c : f["columns"]) visit(c);
+  };
+  for (const auto& f : spec.value("features", Json::array())) visit(f);
+  return r;
+}
+
+bool is_numeric_feature(const Json& f) {
+  std::string type = f.value("type", "numeric");
+  return type == "numeric" || is_derived(type) || (type == "datetime" && datetime_numeric(f) && !f.contains("boundaries"));
 }
 
 }  // namespace
@@ -83,6 +170,13 @@ Json load_spec_file(const std::string& path) {
   }
   TG_CHECK(j.is_object(), "'", path, "': the specification must be a JSON object");
   TG_CHECK(j.contains("label"), "'", path, "': the specification names no \"label\"");
+  if (j.contains("features")) {
+    try {
+      features_of(j);  // every feature has what it needs
+    } catch (const Error& e) {
+      fail("'", path, "': ", e.what());
+    }
+  }
   return j;
 }
 
@@ -106,20 +200,83 @@ Json inline_spec(const std::string& columns, const std::string& label, const std
   return j;
 }
 
+void expand_features(Json& spec) {
+  if (!spec.contains("features") || !spec["features"].is_array()) return;
+  Json out = Json::array();
+  for (const auto& f : spec["features"]) {
+    if (f.is_object() && f.value("type", "") == "datetime" && f.contains("parts")) {
+      TG_CHECK(f["parts"].is_array() && !f["parts"].empty(), "feature specification: ", describe(f),
+               ": \"parts\" must be a list such as [\"hour\", \"dayofweek\"]");
+      for (const auto& p : f["parts"]) {
+        Json one = f;
+        one.erase("parts");
+        one["part"] = p;
+        out.push_back(one);
+      }
+    } else {
+      out.push_back(f);
+    }
+  }
+  spec["features"] = out;
+}
+
 void resolve_columns(Json& spec, const std::vector<std::string>& files) {
-  if (!spec.contains("columns") || spec["columns"].empty()) {
-    TG_CHECK(spec.value("header", false), "no columns given: pass --columns, a --spec file, or --header");
-    spec["columns"] = Json::array();
-    for (const auto& n : data::read_header(data::expand_files(files)[0])) spec["columns"].push_back({{"name", n}});
+  TG_CHECK(spec.contains("label") && spec["label"].is_string(), "the specification names no label column (\"label\")");
+  std::string label = spec["label"];
+  expand_features(spec);
+  bool header = spec.value("header", false);
+  Json given = spec.value("columns", Json::array());
+  if (header) {
+    // The file names its columns and their types are read off its first rows; given columns
+    // (--columns, the spec's) change only the ones they name.
+    auto inferred = data::infer_columns(data::expand_files(files)[0], true);
+    Json cols = Json::array();
+    std::vector<std::string> names;
+    for (const auto& c : inferred) {
+      Json col{{"name", c.name}};
+      if (c.dtype == DType::String) col["dtype"] = "string";
+      names.push_back(c.name);
+      cols.push_back(col);
+    }
+    for (const auto& g : given) {
+      std::string n = g.at("name");
+      auto it = std::find(names.begin(), names.end(), n);
+      TG_CHECK(it != names.end(), "column '", n, "' is not in the header of '", data::expand_files(files)[0],
+               "', which names: ", join(names));
+      Json& c = cols[static_cast<size_t>(it - names.begin())];
+      for (const auto& [k, v] : g.items()) c[k] = v;
+      if (g.contains("dtype") && g["dtype"] != "string" && c.value("dtype", "") == "string" && !g.contains("skip"))
+        c["dtype"] = g["dtype"];
+    }
+    spec["columns"] = cols;
+  } else {
+    TG_CHECK(!given.empty(), "no columns given: pass --columns, a --spec file, or --header for files with a header line");
+  }
+  // Timestamps are strings, checked as they are read.
+  for (const auto& t : timestamp_inputs(spec)) {
+    bool found = false;
+    for (auto& c : spec["columns"])
+      if (c.at("name") == t) {
+        c["dtype"] = "string";
+        c["timestamp"] = true;
+        found = true;
+      }
+    std::vector<std::string> names;
+    for (const auto& c : spec["columns"]) names.push_back(c.at("name"));
+    TG_CHECK(found, "the datetime feature reads column '", t, "', which is not among the columns: ", join(names));
   }
   bool has_label = false;
-  for (const auto& c : spec["columns"]) has_label = has_label || c.at("name") == spec.at("label");
-  TG_CHECK(has_label, "the label column '", spec.at("label").get<std::string>(), "' is not among the columns");
+  std::vector<std::string> names;
+  for (const auto& c : spec["columns"]) {
+    has_label = has_label || c.at("name") == label;
+    names.push_back(c.at("name"));
+  }
+  TG_CHECK(has_label, "the label column '", label, "' is not among the columns read: ", join(names));
   if (!spec.contains("features") || spec["features"].empty()) {
     spec["features"] = Json::array();
     for (const auto& c : spec["columns"]) {
       std::string dt = c.value("dtype", "float32");
-      if (c.at("name") != spec["label"] && !c.value("skip", false) && dt != "string" && c.at("name") != spec.value("weight", ""))
+      if (c.at("name") != label && !c.value("skip", false) && dt != "string" && c.at("name") != spec.value("weight", ""))
         spec["features"].push_back({{"type", "numeric"}, {"name", c["name"]}});
     }
     TG_CHECK(!spec["features"].empty(), "no numeric columns to use as features");
@@ -132,6 +289,7 @@ data::CsvSchema schema_of(const Json& spec, bool with_label) {
     data::ColumnSpec s{c.at("name").get<std::string>(), dtype_from_name(c.value("dtype", "float32"))};
     if (c.contains("default")) s.default_value = c["default"].get<std::string>();
     s.skip = c.value("skip", false);
+    s.timestamp = c.value("timestamp", false);
     if (!with_label && s.name == spec.at("label")) continue;
     cols.push_back(s);
   }
@@ -139,12 +297,13 @@ data::CsvSchema schema_of(const Json& spec, bool with_label) {
 }
 
 void fit_normalizers(Json& spec, const InputFn& train) {
+  expand_features(spec);
   std::vector<std::string> numeric;
   for (auto& f : spec["features"]) {
     std::string type = f.value("type", "numeric");
-    if ((type != "numeric" && !is_derived(type)) || !f.value("normalize", true) || f.contains("mean")) continue;
+    if (!is_numeric_feature(f) || !f.value("normalize", true) || f.contains("mean")) continue;
     if (type == "numeric") {
-      numeric.push_back(f.at("name").get<std::string>());
+      numeric.push_back(need<std::string>(f, "name"));
     } else {
       auto n = estimator::fit_normalizer(train, column_of(f, false));
       f["mean"] = n.mean;
@@ -162,10 +321,18 @@ void fit_normalizers(Json& spec, const InputFn& train) {
 
 std::vector<Column> features_of(const Json& spec) {
   std::vector<Column> cols;
-  try {
-    for (const auto& f : spec.at("features")) cols.push_back(column_of(f, true));
-  } catch (const Json::exception& e) {
-    fail("feature specification: ", e.what());
+  Json expanded = spec;
+  expand_features(expanded);
+  TG_CHECK(expanded.contains("features") && expanded["features"].is_array(),
+           "feature specification: \"features\" must be a list");
+  size_t i = 0;
+  for (const auto& f : expanded["features"]) {
+    ++i;
+    try {
+      cols.push_back(column_of(f, true));
+    } catch (const Json::exception& e) {
+      fail("feature specification: feature ", i, " (", describe(f), "): ", e.what());
+    }
   }
   return cols;
 }
@@ -177,7 +344,7 @@ Estimator make_estimator(const Json& saved, const std::string& model_dir, bool o
   std::string task = m.at("task"), type = m.at("type");
   int64_t n = m.value("n_classes", 2);
   auto vocab = spec.value("label_vocabulary", std::vector<std::string>{});
-  if (task == "binary") s.head = Head::binary();
+  if (task == "binary") s.head = Head::binary(m.value("threshold", 0.5));
   else if (task == "multiclass") s.head = Head::multi_class(vocab.empty() ? n : static_cast<int64_t>(vocab.size()), vocab);
   auto features = features_of(spec);
   if (type == "linear" || type == "wide_deep") s.linear_columns = features;
@@ -191,6 +358,19 @@ Estimator make_estimator(const Json& saved, const std::string& model_dir, bool o
   s.dnn_learning_rate = m.value("dnn_learning_rate", 0.05);
   s.label_column = spec.at("label");
   s.weight_column = spec.value("weight", "");
+  s.l1 = m.value("l1", 0.0);
+  s.l2 = m.value("l2", 0.0);
+  s.clip_norm = m.value("clip_norm", 0.0);
+  s.batch_norm = m.value("batch_norm", false);
+  if (m.contains("learning_rate_decay") && m["learning_rate_decay"].is_object()) {
+    const Json& d = m["learning_rate_decay"];
+    s.learning_rate_decay.type = d.value("type", "");
+    s.learning_rate_decay.decay_steps = d.value("decay_steps", int64_t{0});
+    s.learning_rate_decay.decay_rate = d.value("decay_rate", 1.0);
+    s.learning_rate_decay.staircase = d.value("staircase", false);
+    s.learning_rate_decay.boundaries = d.value("boundaries", std::vector<int64_t>{});
+    s.learning_rate_decay.values = d.value("values", std::vector<double>{});
+  }
   RunConfig cfg;
   cfg.model_dir = model_dir;
   cfg.seed = m.value("seed", 42);
@@ -199,6 +379,7 @@ Estimator make_estimator(const Json& saved, const std::string& model_dir, bool o
   cfg.device = m.value("device", "");
   cfg.precision = precision_from_name(m.value("precision", "f32"));
   cfg.overwrite = overwrite;
+  cfg.summaries = m.value("summaries", true);
   cfg.allreduce_bucket_bytes = m.value("allreduce_bucket_bytes", cfg.allreduce_bucket_bytes);
   cfg.distribute = m.value("distribute", true);
   return Estimator(s, cfg);

@@ -72,7 +72,7 @@ bool restore_best(const CheckpointManager& store, const EvalSpec& eval, TrainAnd
 }  // namespace
 
 TrainAndEvaluateResult train_and_evaluate(Estimator& est, const TrainSpec& train, const EvalSpec& eval) {
-  TG_CHECK(eval.every_steps > 0 || eval.every_secs > 0, "train_and_evaluate: evaluate every N steps or seconds");
+  TG_CHECK(eval.every_steps > 0 || eval.every_secs > 0 || eval.every_epoch, "train_and_evaluate: evaluate every N steps or seconds");
   TG_CHECK(eval.early_stopping_patience >= 0, "early_stopping_patience must not be negative");
   TrainAndEvaluateResult out;
   const std::string& dir = est.config().model_dir;
@@ -179,9 +179,20 @@ TrainAndEvaluateResult train_and_evaluate(Estimator& est, const TrainSpec& train
   auto stream = est.training_input(train.input);
   bool unsaved = false;  // trained or evaluated since the last checkpoint
   auto last_eval_time = Clock::now();
+  int64_t epoch = -1;  // of the last batch trained on
   while (!out.stopped_early && (train.max_steps < 0 || est.global_step() < train.max_steps)) {
     auto batch = stream->next();
     if (!batch) break;
+    // A batch of a new epoch: the one before ended, and is evaluated before training goes on.
+    bool epoch_ended = eval.every_epoch && epoch >= 0 && batch->epoch != epoch && last_eval != est.global_step();
+    if (eval.every_epoch && distributed) epoch_ended = any_rank(epoch_ended);  // the same on every rank
+    if (epoch_ended) {
+      last_eval = est.global_step();
+      last_eval_time = Clock::now();
+      out.stopped_early = evaluate_now();
+      if (out.stopped_early) break;
+    }
+    epoch = batch->epoch;
     double loss = est.train_batch(*batch);
     int64_t step = est.global_step();
     unsaved = true;

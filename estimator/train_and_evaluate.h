@@ -30,6 +30,7 @@ struct EvalSpec {
   int64_t steps = -1;               // batches per evaluation (-1: the whole input)
   int64_t every_steps = 1000;       // evaluate after this many training steps
   double every_secs = 0;            // > 0: also evaluate when this much time has passed
+  bool every_epoch = false;         // also evaluate at the end of each pass over the training input
   std::string metric = "loss";      // the metric that picks the best model
   bool higher_is_better = false;    // true for accuracy or auc, false for loss or rmse
   int early_stopping_patience = 0;  // stop after this many evaluations without improvement (0: never)
