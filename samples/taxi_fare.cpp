@@ -113,6 +113,8 @@ Result fit(const std::string& name, Estimator est, const InputFn& train, const I
            int64_t steps_per_epoch, int epochs) {
   EvalSpec e{.input = valid, .steps = -1, .every_steps = steps_per_epoch, .every_secs = 0, .metric = "rmse", .higher_is_better = false, .early_stopping_patience = 15};
   auto r = train_and_evaluate(est, TrainSpec{train, steps_per_epoch * epochs}, e);
+  // The best model at its own step: the test point of TensorBoard's eval_test run is there.
+  if (!r.best_checkpoint.empty()) est.restore(r.best_checkpoint);
   double t = est.evaluate(test, -1, "test")["rmse"];  // its own TensorBoard run: eval_test
   std::printf("  %-34s best at step %6ld: valid RMSE %.3f\n", name.c_str(), static_cast<long>(r.best.step),
               r.best.result["rmse"]);
@@ -164,7 +166,8 @@ int main(int argc, char** argv) {
     int64_t steps_per_epoch = (rows + batch - 1) / batch;
 
     double rate = heuristic_rate(train_once);
-    std::vector<Result> results{{"distance heuristic", heuristic_rmse(valid, rate), heuristic_rmse(test, rate), 0}};
+    // The heuristic is fitted, not trained: it has no step (-1).
+    std::vector<Result> results{{"distance heuristic", heuristic_rmse(valid, rate), heuristic_rmse(test, rate), -1}};
     std::printf("heuristic rate: $%.3f per km\ntraining (%ld rows, %ld steps per epoch, up to %d epochs):\n", rate,
                 static_cast<long>(rows), static_cast<long>(steps_per_epoch), epochs);
     RunConfig cfg;
@@ -190,12 +193,14 @@ int main(int argc, char** argv) {
 
     const Result* best = &results[0];
     for (const auto& r : results) if (r.valid < best->valid) best = &r;
-    std::printf("\n%-38s %12s %12s\n", "model", "valid RMSE", "test RMSE");
-    for (const auto& r : results) std::printf("%-38s %12.3f %12.3f\n", r.model.c_str(), r.valid, r.test);
+    std::printf("\n%-38s %12s %12s %10s\n", "model", "valid RMSE", "test RMSE", "best step");
+    for (const auto& r : results)
+      std::printf("%-38s %12.3f %12.3f %10s\n", r.model.c_str(), r.valid, r.test,
+                  r.best_step < 0 ? "-" : std::to_string(r.best_step).c_str());
     std::printf("\nchosen by validation RMSE: %s, test RMSE $%.2f\n", best->model.c_str(), best->test);
     if (!json_path.empty()) {
       nlohmann::json j;
-      for (const auto& r : results) j["models"].push_back({{"model", r.model}, {"valid_rmse", r.valid}, {"test_rmse", r.test}, {"best_step", r.best_step}});
+      for (const auto& r : results) j["models"].push_back({{"model", r.model}, {"valid_rmse", r.valid}, {"test_rmse", r.test}, {"best_step", r.best_step < 0 ? nlohmann::json() : nlohmann::json(r.best_step)}});
       j["chosen"] = best->model;
       j["rows"] = generate;  // 0 when the rides came from files
       std::ofstream(json_path) << j.dump(2);

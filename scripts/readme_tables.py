@@ -24,9 +24,10 @@ BENCH_BLOCK = ("<!-- benchmark tables: begin -->", "<!-- benchmark tables: end -
 
 
 def main_job_block(results):
-    lines = ["```", f"{'model':<38} {'valid RMSE':>12} {'test RMSE':>12}"]
+    lines = ["```", f"{'model':<38} {'valid RMSE':>12} {'test RMSE':>12} {'best step':>10}"]
     for m in results["models"]:
-        lines.append(f"{m['model']:<38} {m['valid_rmse']:12.3f} {m['test_rmse']:12.3f}")
+        step = "-" if m.get("best_step") is None else str(m["best_step"])
+        lines.append(f"{m['model']:<38} {m['valid_rmse']:12.3f} {m['test_rmse']:12.3f} {step:>10}")
     lines += ["```", "", f"Recorded on {results['machine']} ({results['date']}); "
               f"{results['rows']:,} generated rides."]
     return "\n".join(lines)

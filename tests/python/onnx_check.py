@@ -39,7 +39,8 @@ def check(activation):
         "--output_dir", f"{d}/model", "--spec", spec, "--num_epochs", "3", "--eval_every_steps", "20",
         "--activation", activation, "--export_dir", f"{d}/export")
     run("export-onnx", "--model_dir", f"{d}/export", "--output", f"{d}/model.onnx")
-    out = subprocess.run([tg, "predict", "--model_dir", f"{d}/export", "--input", f"{work}/test-header.csv"],
+    out = subprocess.run([tg, "predict", "--model_dir", f"{d}/export", "--input", f"{work}/test-header.csv",
+                          "--format", "json"],
                          check=True, capture_output=True, text=True).stdout
     ours = np.array([json.loads(line)["predictions"] for line in out.splitlines() if line.strip()], dtype=np.float64)
     sess = ort.InferenceSession(f"{d}/model.onnx", providers=["CPUExecutionProvider"])

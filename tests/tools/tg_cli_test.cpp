@@ -49,8 +49,9 @@ TEST(TgCli, BadFlagIsOneLineAndExitCodeTwo) {
   EXPECT_EQ(r.status, 2);
   EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
   EXPECT_NE(r.output.find("--bogus"), std::string::npos) << r.output;
+  // A missing file is a failure to run (1), as the README says, not a wrong flag.
   r = tg("split /nonexistent.csv --output_prefix /tmp/x");
-  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.output.find("/nonexistent.csv"), std::string::npos) << r.output;
 }
 
@@ -91,7 +92,7 @@ TEST(TgCli, TrainEvaluatePredictReportOnGeneratedData) {
 
   Result p = tg("predict --model_dir " + out.string() + " --input " + (d / "taxi-test.csv").string() + " --format json");
   ASSERT_EQ(p.status, 0) << p.output;
-  EXPECT_NE(p.output.find("{\"predicted\":"), std::string::npos) << p.output.substr(0, 300);
+  EXPECT_NE(p.output.find("{\"predictions\":"), std::string::npos) << p.output.substr(0, 300);
 
   Result r = tg("report " + out.string());
   ASSERT_EQ(r.status, 0) << r.output;
@@ -117,7 +118,7 @@ TEST(TgCli, TrainErrorsAreOneLine) {
        "cannot create the output directory '/proc/tg-cannot-write'", 1},
       {"train --train_data_paths " + (d / "taxi-train.csv").string() + " --eval_data_paths " + (d / "taxi-valid.csv").string() +
            " --output_dir " + (d / "m").string() + " --spec /nonexistent/spec.json --label_column x",
-       "/nonexistent/spec.json", 2},
+       "/nonexistent/spec.json", 1},
       {"evaluate --model_dir " + d.string() + " --eval_data_paths " + (d / "taxi-test.csv").string(), "holds no trained model", 1},
       {"report " + d.string(), "is it a tg train output directory", 1},
   };

@@ -1,8 +1,9 @@
 // The `tg` command line program: train, evaluate, predict, report, serve, split, generate-taxi,
 // export-onnx, devices, tune.
 // A wrong flag or value prints one line and exits with status 2; a failure while running
-// prints one line and exits with status 1.
+// (a missing file or directory among them) prints one line and exits with status 1.
 #include <cstdio>
+#include <string>
 
 #include "base/error.h"
 #include "base/log.h"
@@ -24,6 +25,11 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
+    // A file or directory that does not exist is a failure to run, as the README says (1).
+    if (std::string(e.what()).find("does not exist") != std::string::npos) {
+      std::fprintf(stderr, "tg: error: %s\n", e.what());
+      return 1;
+    }
     std::fprintf(stderr, "tg: error: %s (see tg --help)\n", e.what());
     return 2;
   }

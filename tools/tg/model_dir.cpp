@@ -1,5 +1,6 @@
 #include "tools/tg/model_dir.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "base/file_util.h"
@@ -18,10 +19,22 @@ Json read_json_file(const std::string& path) {
 
 void write_json_file(const std::string& path, const Json& j) { write_file_atomic(path, j.dump(2)); }
 
-std::pair<std::string, bool> selection_metric(const std::string& task) {
-  if (task == "regression") return {"rmse", false};
-  if (task == "binary") return {"auc", true};
-  return {"accuracy", true};
+std::pair<std::string, bool> selection_metric(const std::string& task, const std::string& metric) {
+  if (metric.empty()) {
+    if (task == "regression") return {"rmse", false};
+    if (task == "binary") return {"auc", true};
+    return {"accuracy", true};
+  }
+  std::vector<std::string> known =
+      task == "regression" ? std::vector<std::string>{"rmse", "mae", "mse", "loss", "average_loss"}
+      : task == "binary"   ? std::vector<std::string>{"auc", "auc_precision_recall", "accuracy", "precision", "recall", "loss", "average_loss"}
+                           : std::vector<std::string>{"accuracy", "precision_macro", "recall_macro", "loss", "average_loss"};
+  if (std::find(known.begin(), known.end(), metric) == known.end()) {
+    std::string list;
+    for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+    fail("--eval_metric: a ", task, " model reports no '", metric, "'; it can be one of ", list);
+  }
+  return {metric, *higher_is_better(metric)};
 }
 
 void write_details(const std::string& dir, const std::string& task, const EvalResult& r, Estimator& est,

@@ -19,8 +19,10 @@ using namespace tg::estimator;
 Json read_json_file(const std::string& path);
 void write_json_file(const std::string& path, const Json& j);
 
-// The metric that picks the best model of a task, and whether higher is better.
-std::pair<std::string, bool> selection_metric(const std::string& task);
+// The metric that picks the best model of a task (the task's usual one when metric is ""), and
+// whether higher is better; a metric the task does not report, or of unknown direction, is an
+// error naming the ones it could be.
+std::pair<std::string, bool> selection_metric(const std::string& task, const std::string& metric = "");
 // Writes details.json from an evaluation (and a sample of predictions for regressions).
 void write_details(const std::string& model_dir, const std::string& task, const estimator::EvalResult& r,
                    estimator::Estimator& est, const estimator::InputFn& eval);
