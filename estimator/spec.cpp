@@ -229,7 +229,9 @@ void resolve_columns(Json& spec, const std::vector<std::string>& files) {
   if (header) {
     // The file names its columns and their types are read off its first rows; given columns
     // (--columns, the spec's) change only the ones they name.
-    auto inferred = data::infer_columns(data::expand_files(files)[0], true);
+    auto paths = files.empty() ? std::vector<std::string>{} : data::expand_files(files);
+    TG_CHECK(!paths.empty(), "\"header\": true, but no file to read the column names from");
+    auto inferred = data::infer_columns(paths[0], true);
     Json cols = Json::array();
     std::vector<std::string> names;
     for (const auto& c : inferred) {
@@ -241,7 +243,7 @@ void resolve_columns(Json& spec, const std::vector<std::string>& files) {
     for (const auto& g : given) {
       std::string n = g.at("name");
       auto it = std::find(names.begin(), names.end(), n);
-      TG_CHECK(it != names.end(), "column '", n, "' is not in the header of '", data::expand_files(files)[0],
+      TG_CHECK(it != names.end(), "column '", n, "' is not in the header of '", paths[0],
                "', which names: ", join(names));
       Json& c = cols[static_cast<size_t>(it - names.begin())];
       for (const auto& [k, v] : g.items()) c[k] = v;
