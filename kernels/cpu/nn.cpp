@@ -1,6 +1,7 @@
 // CPU kernels of the neural-network family. Float32 matrix products, activations and
 // softmax run on oneDNN (which reaches the machine's peak and vectorizes exp); float64, used
 // by gradient checks, runs on plain loops.
+#include <algorithm>
 #include <cstring>
 
 #include "kernels/activation.h"
@@ -29,6 +30,13 @@ Gemm gemm_dims(const KernelContext& c) {
   return {ta ? a.dim(1) : a.dim(0), tb ? b.dim(0) : b.dim(1), ta ? a.dim(0) : a.dim(1), ta, tb};
 }
 
+// bf16 for a float32 product when the session asks for it and the product is large enough in
+// every dimension to gain: a narrow one (a regression head's single unit, a 10-class output)
+// spends more on converting its operands than the bf16 units save, so it stays in f32.
+bool use_bf16(const KernelContext& c, const Gemm& g) {
+  return c.precision == MathPrecision::BFloat16 && std::min({g.m, g.n, g.k}) >= 16;
+}
+
 template <class T>
 void naive_gemm(const Gemm& g, const T* a, const T* b, T* c) {
   std::memset(c, 0, sizeof(T) * static_cast<size_t>(g.m * g.n));
@@ -48,7 +56,7 @@ void matmul(const KernelContext& c) {
       std::memset(c.out().raw(), 0, c.out().bytes());
       return;
     }
-    if (c.precision == MathPrecision::BFloat16 &&
+    if (use_bf16(c, g) &&
         bf16_product({.m = g.m, .n = g.n, .k = g.k, .ta = g.ta, .tb = g.tb}, c.in(0).data<float>(),
                      c.in(1).data<float>(), c.out().data<float>()))
       return;
@@ -91,7 +99,7 @@ void fused_matmul(const KernelContext& c) {
   Act act = act_from_name(c.attrs.get_or<std::string>("activation", "none"));
   double alpha = c.attrs.get_or<double>("alpha", act_default_alpha(act));
   if constexpr (std::is_same_v<T, float>) {
-    if (g.k > 0 && g.m > 0 && g.n > 0 && c.precision == MathPrecision::BFloat16 &&
+    if (g.k > 0 && use_bf16(c, g) &&
         bf16_product({.m = g.m, .n = g.n, .k = g.k, .ta = g.ta, .tb = g.tb, .bias = c.in(2).data<float>(),
                       .activation = act == Act::None ? algorithm::undef : dnnl_alg(act),
                       .alpha = dnnl_alpha(act, alpha)},
