@@ -4,12 +4,14 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "run_tg.h"
+#include "tensorboard.pb.h"  // generated from estimator/proto/tensorboard.proto
 #include "test_dirs.h"
 
 namespace {
@@ -36,6 +38,25 @@ std::vector<std::string> lines_of(const std::string& text) {
 }
 bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+
+// The (step, value) points of a scalar in a TensorBoard run's event files.
+std::vector<std::pair<int64_t, float>> scalar_points(const fs::path& run, const std::string& tag) {
+  std::vector<std::pair<int64_t, float>> r;
+  for (const auto& e : fs::directory_iterator(run)) {
+    std::string data = slurp(e.path());
+    for (size_t at = 0; at + 12 <= data.size();) {
+      uint64_t n;
+      std::memcpy(&n, data.data() + at, 8);
+      if (at + 12 + n + 4 > data.size()) break;
+      tg::tensorboard::Event ev;
+      if (ev.ParseFromArray(data.data() + at + 12, static_cast<int>(n)) && ev.has_summary())
+        for (const auto& v : ev.summary().value())
+          if (v.tag() == tag) r.emplace_back(ev.step(), v.simple_value());
+      at += 12 + n + 4;
+    }
+  }
+  return r;
+}
 
 // Generated rides with a header and a pickup timestamp, split 80/20, once per process.
 const fs::path& timed_files() {
@@ -258,6 +279,11 @@ TEST(TgWorkflow, TheBestModelsStepIsItsStepEverywhere) {
   Json model = json_of(exp / std::to_string(best) / "model.json");
   EXPECT_EQ(model["metadata"]["global_step"].get<int64_t>(), best);
   EXPECT_TRUE(has(t.output, "exported the best model (step " + std::to_string(best) + ")"));
+  // TensorBoard's eval_best run: one point, at the best step, with its RMSE.
+  auto points = scalar_points(out / "eval_best", "rmse");
+  ASSERT_EQ(points.size(), 1u);
+  EXPECT_EQ(points[0].first, best);
+  EXPECT_NEAR(points[0].second, m["rmse"].get<double>(), 1e-4);
 
   auto listing = [&] {
     std::vector<std::string> r;
