@@ -34,11 +34,13 @@ struct KeyHash {
 
 Cached make(const Bf16Product& p) {
   auto& e = dnnl_engine();
-  // The f32 operands as stored (a transposed operand is a strided view), and their bf16 copies.
-  memory::desc a32({p.m, p.k}, dt::f32, p.ta ? memory::dims{1, p.m} : memory::dims{p.k, 1});
-  memory::desc b32({p.k, p.n}, dt::f32, p.tb ? memory::dims{1, p.k} : memory::dims{p.n, 1});
-  memory::desc a16({p.m, p.k}, dt::bf16, memory::format_tag::ab);
-  memory::desc b16({p.k, p.n}, dt::bf16, memory::format_tag::ab);
+  // The f32 operands as stored (a transposed operand is a strided view), and their bf16 copies
+  // in the same layout: the conversion is then a straight pass over memory, and the product
+  // reads the transposed operand as it would the f32 one.
+  memory::dims a_strides = p.ta ? memory::dims{1, p.m} : memory::dims{p.k, 1};
+  memory::dims b_strides = p.tb ? memory::dims{1, p.k} : memory::dims{p.n, 1};
+  memory::desc a32({p.m, p.k}, dt::f32, a_strides), a16({p.m, p.k}, dt::bf16, a_strides);
+  memory::desc b32({p.k, p.n}, dt::f32, b_strides), b16({p.k, p.n}, dt::bf16, b_strides);
   memory::desc bias({1, p.n}, dt::f32, memory::format_tag::ab);
   memory::desc c({p.m, p.n}, dt::f32, memory::format_tag::ab);
   dnnl::primitive_attr attr;

@@ -45,7 +45,9 @@ TEST(ErrorTest, TableMapsEveryCodeOnceToANameAStatusAndAPythonClass) {
     EXPECT_TRUE(names.insert(info.name).second) << info.name;
     EXPECT_GE(info.http_status, 200);
     EXPECT_LT(info.http_status, 600);
-    if (i > 0) EXPECT_TRUE(classes.insert(info.python_class).second) << info.python_class;
+    if (i > 0) {
+      EXPECT_TRUE(classes.insert(info.python_class).second) << info.python_class;
+    }
   }
   EXPECT_STREQ(error_code_name(ErrorCode::InvalidArgument), "INVALID_ARGUMENT");
   EXPECT_EQ(error_code_info(ErrorCode::NotFound).http_status, 404);
