@@ -426,6 +426,7 @@ def distributed_section(a, report):
     PyTorch (one process, and DDP over gloo). Written to results/distributed.{md,json}, which
     docs/distributed.md's scaling model reads."""
     mpirun = [a.mpirun, "--oversubscribe", "--bind-to", "none", "-x", "OMP_NUM_THREADS=1"]
+    load_before = os.getloadavg()[0]
     env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
 
     def run_lines(cmd):
@@ -464,6 +465,8 @@ def distributed_section(a, report):
               flush=True)
     report["allreduce"] = allreduce
     report["data_parallel"] = rows
+    # Other work on the machine shows in the load average (runnable processes; the cores: m['cores']).
+    load = [round(load_before, 1), round(os.getloadavg()[0], 1)]
     lines = ["## All-reduce (MPI, 2 ranks on this machine)", "",
              "OSU-style: the mean time of one all-reduce (sum of float32) and the bus bandwidth, "
              "2 (n-1)/n x bytes / time.", "",
@@ -484,9 +487,14 @@ def distributed_section(a, report):
     head = [f"# Distributed training benchmarks", "",
             f"Machine: {report['machine']['cpu']}, {report['machine']['cores']} cores; PyTorch "
             f"{report['machine']['pytorch']}; measured {report['machine']['date']} by "
-            "`benchmarks/harness.py --sections distributed`.", ""]
+            f"`benchmarks/harness.py --sections distributed`; the load average was {load[0]} before and "
+            f"{load[1]} after" + (" (above the cores the benchmark itself keeps busy: other work shared them, and "
+                                 "the figures are slower and noisier than the machine's)."
+                                 if max(load) > report["machine"]["cores"] + 0.5 else
+                                 " (about the cores the benchmark itself keeps busy)."), ""]
     with open(os.path.join(a.out, "distributed.json"), "w") as f:
-        json.dump({"machine": report["machine"], "allreduce": allreduce, "data_parallel": rows}, f, indent=2)
+        json.dump({"machine": report["machine"], "load_average": load, "allreduce": allreduce, "data_parallel": rows},
+                  f, indent=2)
     with open(os.path.join(a.out, "distributed.md"), "w") as f:
         f.write("\n".join(head + lines) + "\n")
     return lines

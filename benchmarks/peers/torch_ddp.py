@@ -6,6 +6,7 @@ same per-rank batch without DDP. Prints one JSON line."""
 import argparse
 import json
 import os
+import socket
 import time
 
 import torch
@@ -92,8 +93,12 @@ def main():
     p.add_argument("--batch", type=int, default=0, help="per rank (default: the workload's, split)")
     p.add_argument("--seconds", type=float, default=3)
     p.add_argument("--bucket_mb", type=float, default=25, help="DDP's bucket_cap_mb (its default: 25)")
-    p.add_argument("--port", type=int, default=29611)
+    p.add_argument("--port", type=int, default=0, help="the rendezvous port (0: a free one)")
     a = p.parse_args()
+    if a.port == 0:  # a fixed port can still be held (TIME_WAIT) by the previous run
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            a.port = sock.getsockname()[1]
     ctx = mp.get_context("spawn")
     out = ctx.Queue()
     mp.spawn(worker, args=(a, out), nprocs=a.ranks, join=True)
