@@ -24,6 +24,10 @@ int Plan::slot_of(const Output& o) const {
   return it->second;
 }
 
+void fail_at_node(const Node* n, ErrorCode code, const std::string& message) {
+  throw Error(message, code, ErrorContext{.node = n->name, .op = n->op});
+}
+
 Plan::Plan(Graph& g, const std::vector<Output>& feeds, const std::vector<Output>& fetches,
            const std::vector<Node*>& targets, VariableStore& vars, const PlanOptions& options)
     : graph_(g), vars_(vars), options_(options) {
@@ -57,9 +61,10 @@ Plan::Plan(Graph& g, const std::vector<Output>& feeds, const std::vector<Output>
   for (const auto& n : g.nodes())
     if (needed[static_cast<size_t>(n->id)]) nodes.push_back(n.get());
   for (const Node* n : nodes)
-    TG_CHECK(n->op != "Placeholder" || fed[static_cast<size_t>(n->id)], "placeholder '",
-             n->name, "' (", dtype_name(n->out_dtypes[0]), n->out_shapes[0].to_string(),
-             ") must be fed: the requested fetches depend on it");
+    if (n->op == "Placeholder" && !fed[static_cast<size_t>(n->id)])
+      fail_at_node(n, ErrorCode::InvalidArgument,
+                   cat("placeholder '", n->name, "' (", dtype_name(n->out_dtypes[0]), n->out_shapes[0].to_string(),
+                       ") must be fed: the requested fetches depend on it"));
 
   std::vector<const Node*> to_place;
   for (const Node* n : nodes)

@@ -48,6 +48,10 @@ struct PlanOptions {
   int shape_states = 0;
 };
 
+// A user-facing failure at a node: its name and op go in the error's context as well as the
+// message, so that callers (the C API's status, Python's exceptions) read them as fields.
+[[noreturn]] void fail_at_node(const Node* n, ErrorCode code, const std::string& message);
+
 class Plan {
  public:
   Plan(Graph& g, const std::vector<Output>& feeds, const std::vector<Output>& fetches,

@@ -306,11 +306,13 @@ std::vector<Tensor> Plan::run(const FeedList& feeds, uint64_t run_counter) {
   bool changed = !shapes_ready_;
   for (const auto& [out, t] : feeds) {
     const Shape& want = out.shape();
-    TG_CHECK(!t.empty(), "feed for '", out.name(), "' is an empty tensor");
-    TG_CHECK(t.on_host(), "feed for '", out.name(), "' must be a host tensor");
-    TG_CHECK(t.dtype() == out.dtype() && t.shape().compatible_with(want), "feed for '",
-             out.name(), "': expected ", dtype_name(out.dtype()), want.to_string(), ", got ",
-             dtype_name(t.dtype()), t.shape().to_string());
+    if (t.empty()) fail_at_node(out.node, ErrorCode::InvalidArgument, cat("feed for '", out.name(), "' is an empty tensor"));
+    if (!t.on_host())
+      fail_at_node(out.node, ErrorCode::InvalidArgument, cat("feed for '", out.name(), "' must be a host tensor"));
+    if (t.dtype() != out.dtype() || !t.shape().compatible_with(want))
+      fail_at_node(out.node, ErrorCode::InvalidArgument,
+                   cat("feed for '", out.name(), "': expected ", dtype_name(out.dtype()), want.to_string(), ", got ",
+                       dtype_name(t.dtype()), t.shape().to_string()));
     size_t k = 0;
     while (k < feed_outputs_.size() && !(feed_outputs_[k] == out)) ++k;
     if (k == feed_outputs_.size()) continue;  // fed but not needed by this run
@@ -325,8 +327,9 @@ std::vector<Tensor> Plan::run(const FeedList& feeds, uint64_t run_counter) {
   }
   for (const auto& [slot, read_first] : var_slots_) {
     const Node* v = slots_[static_cast<size_t>(slot)].node;
-    TG_CHECK_CODE(!read_first || vars_.get(v).initialized, FailedPrecondition, "variable '", v->name,
-             "' is read before it was initialized: run the initializer first");
+    if (read_first && !vars_.get(v).initialized)
+      fail_at_node(v, ErrorCode::FailedPrecondition,
+                   cat("variable '", v->name, "' is read before it was initialized: run the initializer first"));
   }
   if (changed) change_shapes();
   for (size_t i = 0; i < steps_.size();) {

@@ -2,6 +2,8 @@
 // without allocations, a growing graph, variables, fusion and placement.
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include "graph/gradients.h"
 #include "graph/ops.h"
 #include "graph/optimizers.h"
@@ -63,6 +65,25 @@ TEST(SessionErrors, UninitializedVariableIsAFailedPrecondition) {
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::FailedPrecondition) << e.what();
     EXPECT_NE(std::string(e.what()).find("'v'"), std::string::npos) << e.what();
+    EXPECT_EQ(e.context().node, "v");
+  }
+}
+
+TEST(SessionErrors, FeedErrorsNameThePlaceholderInTheirContext) {
+  Graph g;
+  Output x = ops::placeholder(g, DType::Float32, {-1, 2}, "features");
+  Output y = ops::relu(x);
+  Session s(g);
+  for (auto run : {std::function<void()>([&] { s.run({{x, Tensor(DType::Float32, {3, 5})}}, {y}); }),
+                   std::function<void()>([&] { s.run(FeedList{}, {y}); })}) {
+    try {
+      run();
+      FAIL() << "no throw";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::InvalidArgument) << e.what();
+      EXPECT_EQ(e.context().node, "features") << e.what();
+      EXPECT_EQ(e.context().op, "Placeholder") << e.what();
+    }
   }
 }
 
