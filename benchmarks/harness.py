@@ -100,13 +100,15 @@ def spread(r):
     return f"{lo:,.0f}-{hi:,.0f}"
 
 
-def train_row(r):
-    if "error" in r:
-        return f"| {r['workload']} | | {r['threads']} | {r['engine']} | failed: {r['error']} | | | | | | |"
+def train_row(r, engine=None, extra=()):
+    """A training table's row; `extra` are cells between peak MB and the ratio to the best peer."""
     ratio = f"{r['ratio_to_peer']:.2f}x" if "ratio_to_peer" in r else ""
-    return (f"| {r['workload']} | {r['batch']} | {r['threads']} | {r['engine']} | {r['samples_per_s']:,.0f} | "
-            f"{spread(r)} | {r['ms_per_step']:.3f} | {r['gflops']:.1f} | {100 * r['fraction_of_ceiling']:.0f}% | "
-            f"{r.get('peak_rss_mb', 0):.0f} | {ratio} |")
+    if "error" in r:
+        return f"| {r['workload']} | | {r['threads']} | {r['engine']} | failed: {r['error']} |" + " |" * (6 + len(extra))
+    cells = [r["workload"], r["batch"], r["threads"], engine or r["engine"], f"{r['samples_per_s']:,.0f}", spread(r),
+             f"{r['ms_per_step']:.3f}", f"{r['gflops']:.1f}", f"{100 * r['fraction_of_ceiling']:.0f}%",
+             f"{r.get('peak_rss_mb', 0):.0f}", *extra, ratio]
+    return "| " + " | ".join(str(c) for c in cells) + " |"
 
 
 def train_section(a, report):
@@ -183,15 +185,9 @@ def bf16_section(a, report):
              "| workload | batch | threads | engine | samples/s | spread | ms/step | GFLOP/s | of ceiling | peak MB | bf16 / f32 | tensorgraph / best peer |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        if "error" in r:
-            lines.append(f"| {r['workload']} | | {r['threads']} | {r['engine']} | failed: {r['error']} | | | | | | | |")
-            continue
-        engine = r["engine"] + (" (bf16)" if r.get("precision") == "bf16" and r["engine"] == "tensorgraph" else "")
+        ours_bf16 = r.get("precision") == "bf16" and r["engine"] == "tensorgraph"
         up = f"{r['speedup_over_f32']:.2f}x" if "speedup_over_f32" in r else ""
-        ratio = f"{r['ratio_to_peer']:.2f}x" if "ratio_to_peer" in r else ""
-        lines.append(f"| {r['workload']} | {r['batch']} | {r['threads']} | {engine} | {r['samples_per_s']:,.0f} | "
-                     f"{spread(r)} | {r['ms_per_step']:.3f} | {r['gflops']:.1f} | "
-                     f"{100 * r['fraction_of_ceiling']:.0f}% | {r.get('peak_rss_mb', 0):.0f} | {up} | {ratio} |")
+        lines.append(train_row(r, r["engine"] + (" (bf16)" if ours_bf16 else ""), [up]))
     # Also on its own (benchmarks/harness.py --sections bf16), for the README's bf16 figures.
     m = report["machine"]
     head = ["# bf16 training benchmarks", "",

@@ -14,15 +14,7 @@ import torch.distributed as dist
 import torch.multiprocessing as mp
 
 from common import WORKLOADS, peak_rss_mb
-
-
-def model_of(layers):
-    mods = []
-    for i in range(1, len(layers)):
-        mods.append(torch.nn.Linear(layers[i - 1], layers[i]))
-        if i + 1 < len(layers):
-            mods.append(torch.nn.ReLU())
-    return torch.nn.Sequential(*mods)
+from torch_common import mlp, random_batch
 
 
 def timed(step, seconds, rank_sync):
@@ -52,14 +44,7 @@ def worker(rank, a, out):
     dist.init_process_group("gloo", rank=rank, world_size=a.ranks)
     layers, batch, softmax = WORKLOADS[a.workload]
     local = a.batch or max(1, batch // a.ranks)
-    g = torch.Generator().manual_seed(1 + rank)
-    x = torch.randn(local, layers[0], generator=g)
-    if softmax:
-        y = torch.randint(0, layers[-1], (local,), generator=g)
-        loss_fn = torch.nn.CrossEntropyLoss()
-    else:
-        y = torch.randn(local, layers[-1], generator=g)
-        loss_fn = torch.nn.MSELoss()
+    x, y, loss_fn = random_batch(layers, local, softmax, seed=1 + rank)
     sync = lambda t, op: dist.all_reduce(t, op=op)
 
     def step_of(model, opt):
@@ -70,10 +55,10 @@ def worker(rank, a, out):
         return step
 
     torch.manual_seed(1)
-    alone = model_of(layers)
+    alone = mlp(layers)
     compute = timed(step_of(alone, torch.optim.Adam(alone.parameters(), lr=1e-3)), a.seconds, sync)
     torch.manual_seed(1)
-    ddp = torch.nn.parallel.DistributedDataParallel(model_of(layers), bucket_cap_mb=a.bucket_mb)
+    ddp = torch.nn.parallel.DistributedDataParallel(mlp(layers), bucket_cap_mb=a.bucket_mb)
     t = timed(step_of(ddp, torch.optim.Adam(ddp.parameters(), lr=1e-3)), a.seconds, sync)
     if rank == 0:
         weights = sum(layers[i] * layers[i + 1] for i in range(len(layers) - 1))

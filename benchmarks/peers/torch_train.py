@@ -9,6 +9,7 @@ import json
 import torch
 
 from common import WORKLOADS, peak_rss_mb, time_windows
+from torch_common import mlp, random_batch
 
 
 def main():
@@ -25,21 +26,9 @@ def main():
     torch.set_num_interop_threads(1)
     layers, batch, softmax = WORKLOADS[a.workload]
     batch = a.batch or batch
-    mods = []
-    for i in range(1, len(layers)):
-        mods.append(torch.nn.Linear(layers[i - 1], layers[i]))
-        if i + 1 < len(layers):
-            mods.append(torch.nn.ReLU())
-    model = torch.nn.Sequential(*mods)
+    model = mlp(layers)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, fused=a.mode != "eager")
-    g = torch.Generator().manual_seed(1)
-    x = torch.randn(batch, layers[0], generator=g)
-    if softmax:
-        y = torch.randint(0, layers[-1], (batch,), generator=g)
-        loss_fn = torch.nn.CrossEntropyLoss()
-    else:
-        y = torch.randn(batch, layers[-1], generator=g)
-        loss_fn = torch.nn.MSELoss()
+    x, y, loss_fn = random_batch(layers, batch, softmax, seed=1)
 
     def forward_backward():
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=a.precision == "bf16"):

@@ -1,6 +1,5 @@
 #include "kernels/cpu/bf16_product.h"
 
-#include <tuple>
 #include <unordered_map>
 
 #include "base/log.h"
@@ -19,17 +18,6 @@ struct Cached {
   dnnl::reorder to_a, to_b;
   dnnl::matmul product;
   memory a32, b32, a16, b16, bias, c;
-};
-
-using Key = std::tuple<int64_t, int64_t, int64_t, int, int, float>;
-struct KeyHash {
-  size_t operator()(const Key& k) const {
-    size_t h = 0;
-    for (int64_t v : {std::get<0>(k), std::get<1>(k), std::get<2>(k), static_cast<int64_t>(std::get<3>(k)),
-                      static_cast<int64_t>(std::get<4>(k))})
-      h = h * 1000003u ^ std::hash<int64_t>()(v);
-    return h ^ std::hash<float>()(std::get<5>(k));
-  }
 };
 
 Cached make(const Bf16Product& p) {
@@ -76,9 +64,9 @@ Cached make(const Bf16Product& p) {
 }  // namespace
 
 bool bf16_product(const Bf16Product& p, const float* a, const float* b, float* c) {
-  thread_local std::unordered_map<Key, Cached, KeyHash> cache;
-  Key key{p.m, p.n, p.k, (p.ta ? 1 : 0) | (p.tb ? 2 : 0) | (p.bias ? 4 : 0), static_cast<int>(p.activation),
-          p.alpha};
+  thread_local std::unordered_map<PrimitiveKey, Cached, PrimitiveKeyHash> cache;
+  PrimitiveKey key{static_cast<int>(p.activation), p.m, p.n, p.k, (p.ta ? 1 : 0) | (p.tb ? 2 : 0) | (p.bias ? 4 : 0),
+                   p.alpha};
   auto it = cache.find(key);
   if (it == cache.end()) it = cache.emplace(key, make(p)).first;
   Cached& x = it->second;

@@ -2,7 +2,6 @@
 
 #include <dlfcn.h>
 
-#include <mutex>
 #include <string>
 
 #include "base/error.h"
@@ -78,17 +77,14 @@ DnnApi load_dnn() {
 
 }  // namespace
 
+// Loaded once, thread-safely; a failed load throws and is tried again at the next call.
 const DnnApi& dnn() {
-  static std::once_flag once;
-  static DnnApi api;
-  std::call_once(once, [] { api = load_dnn(); });
+  static const DnnApi api = load_dnn();
   return api;
 }
 
 const BlasApi& blas() {
-  static std::once_flag once;
-  static BlasApi api;
-  std::call_once(once, [] { api = load(); });
+  static const BlasApi api = load();
   return api;
 }
 
